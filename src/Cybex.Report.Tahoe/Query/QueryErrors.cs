@@ -1,4 +1,5 @@
 using Cybex.Report.Tahoe.Json;
+using Cybex.Report.Tahoe.Reports;
 
 namespace Cybex.Report.Tahoe.Query;
 
@@ -10,7 +11,7 @@ public abstract class QueryRejectedException(string message) : Exception(message
 {
     public abstract string Kind { get; }
 
-    public virtual string ReportText => $"{Kind}({PyRepr.Str(Message)})! -- {Message}";
+    public virtual string ReportText => ReportOutcome.RejectionText(Kind, Message);
 }
 
 public sealed class InvalidParameterValueException(string message) : QueryRejectedException(message)

@@ -1,0 +1,197 @@
+using Cybex.Report.Storage;
+using Cybex.Report.Storage.Reports;
+using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Tahoe.Query;
+using Cybex.Report.Tahoe.Reports;
+using Cybex.Report.Tahoe.Time;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using NodaTime;
+
+namespace Cybex.Report.Conformance;
+
+public sealed record ConformanceResult(int Passed, int Failed, IReadOnlyDictionary<string, List<long>> CommandsByType);
+
+/// <summary>
+/// Loads a fixture into scratch databases, answers every query through the consumers' own
+/// <see cref="ReportProcessor"/> with the clock frozen at the fixture's <c>frozen_now</c>, and compares the
+/// stored reports with the original's per compatibility.md.
+/// </summary>
+public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
+{
+    public async Task<ConformanceResult> RunAsync(FixtureFile file, CancellationToken ct)
+    {
+        var scratch = $"cybex_conf_{Guid.NewGuid():N}"[..24];
+        var options = new MongoOptions
+        {
+            Url = mongoUrl,
+            TahoeDatabase = scratch + "_tahoe",
+            IdentityDatabase = scratch + "_identity",
+            ReportDatabase = scratch + "_report",
+        };
+        var mongo = new MongoContext(options, new CommandCounter());
+        try
+        {
+            await LoadAsync(mongo, file, ct);
+            return await CompareAsync(mongo, file, ct);
+        }
+        finally
+        {
+            foreach (var db in new[] { options.TahoeDatabase, options.IdentityDatabase, options.ReportDatabase })
+            {
+                await mongo.Client.DropDatabaseAsync(db, CancellationToken.None);
+            }
+        }
+    }
+
+    public static async Task LoadAsync(MongoContext mongo, FixtureFile file, CancellationToken ct)
+    {
+        // Natural order is insertion order: keep the fixture's order.
+        if (file.ArchiveDocs.Count > 0) await mongo.Archive.InsertManyAsync(file.ArchiveDocs.Select(d => d.DeepClone().AsBsonDocument), new InsertManyOptions { IsOrdered = true }, ct);
+        if (file.IdentityDocs.Count > 0) await mongo.Identity.InsertManyAsync(file.IdentityDocs.Select(d => d.DeepClone().AsBsonDocument), new InsertManyOptions { IsOrdered = true }, ct);
+    }
+
+    private async Task<ConformanceResult> CompareAsync(MongoContext mongo, FixtureFile file, CancellationToken ct)
+    {
+        var clock = new FrozenClock(TahoeTime.FromEpochSeconds(file.FrozenNow));
+        var store = new ReportStore(mongo);
+        var archive = new ArchiveStore(mongo);
+        var reportOptions = new ReportOptions();
+        var generator = new ReportGenerator(archive, reportOptions, clock);
+        var pem = file.PrivateKeyPem();
+        var processor = new ReportProcessor(store, new IdentityStore(mongo), generator, clock, pem is null ? null : QueryCipher.FromPem(pem));
+        int passed = 0, failed = 0;
+        var commands = new Dictionary<string, List<long>>();
+
+        void Record(string id, string? mismatch)
+        {
+            if (mismatch is null)
+            {
+                passed++;
+                return;
+            }
+            failed++;
+            output.WriteLine($"MISMATCH {id}: {mismatch}");
+        }
+
+        async Task<(BsonDocument? Report, string? Status, long Commands)> Run(BsonDocument q)
+        {
+            var (tdql, children) = TdqlDocuments.Build(q["qtype"].AsString, q["qhash"].AsString, q["tdql_qdata"].AsString, q["userid"].AsString,
+                file.FrozenNow, q["encrypted"].AsBoolean, Tdql.StatusProcessing, new TdqlSocket("127.0.0.1", 1, "0"));
+            await store.InsertTdqlAsync(tdql, children, ct);
+            var result = await processor.ProcessAsync(tdql["_hash"].AsString, ct);
+            if (result is null) return (null, null, 0);
+            var stored = await store.FindTdqlAsync(tdql["_hash"].AsString, ct);
+            var status = stored is null ? null : Tdql.Parse(stored).Status;
+            if (stored is not null && Tdql.Parse(stored).ReportId != result.Report["_hash"].AsString) status = "report_id-mismatch";
+            return (await store.FindReportAsync(result.Report["_hash"].AsString, ct), status, result.DatabaseCommands);
+        }
+
+        foreach (var q in file.Queries)
+        {
+            var (report, status, n) = await Run(q);
+            var qtype = q["qtype"].AsString;
+            if (!commands.TryGetValue(qtype, out var list)) commands[qtype] = list = [];
+            list.Add(n);
+            Record(q["id"].AsString, report is null ? "no report stored" : Check(Expectation.For(q, file), report, status));
+        }
+
+        foreach (var sequence in file.Sequences)
+        {
+            foreach (var q in sequence["queries"].AsBsonArray.Select(v => v.AsBsonDocument))
+            {
+                var (report, status, _) = await Run(q);
+                Record(q["id"].AsString, report is null ? "no report stored" : CheckSequence(q, report, status));
+            }
+        }
+
+        foreach (var t in file.ThreatrankDirect)
+        {
+            var hash = t["_hash"].AsString;
+            var target = file.ArchiveDocs.First(d => d["_hash"] == hash);
+            var user = new UserAccess("conformance", [target["orgid"].AsString]);
+            using var scope = CommandCounter.Begin();
+            var outcome = await generator.ThreatrankAsync(new ReportQuery { Hash = hash }, user, ct);
+            if (!commands.TryGetValue("threatrank_direct", out var list)) commands["threatrank_direct"] = list = [];
+            list.Add(scope.Commands);
+            Record($"threatrank_direct {t["label"]}", Check(new Expectation.ReadyWith(Expectation.DirectValue(t), 1, 1, 1e-9), outcome.ToDocument("threatrank", "", clock.GetCurrentInstant()), outcome.Status));
+        }
+
+        foreach (var pq in file.ProcessQuery)
+        {
+            var wait = pq["tdql_doc_wait"].AsBsonDocument.DeepClone().AsBsonDocument;
+            await store.InsertTdqlAsync(wait, [], ct);
+            var result = await processor.ProcessAsync(wait["_hash"].AsString, ct);
+            var after = await store.FindTdqlAsync(wait["_hash"].AsString, ct);
+            var expectedAfter = pq["tdql_doc_after"].AsBsonDocument;
+            string? mismatch = result is null || after is null ? "TDQL vanished"
+                : ReportDataDiff(pq["report_doc"]["data"], result.Report["data"])
+                  ?? BsonCompare.Diff(expectedAfter["data"]["status"], after["data"]["status"], "tdql.status")
+                  ?? (expectedAfter["data"]["status"][0] != Tdql.StatusReady ? null
+                      : BsonCompare.Diff(expectedAfter["data"]["report_id"], after["data"]["report_id"], "tdql.report_id")
+                        ?? SameSet(expectedAfter["_cref"], after["_cref"], "tdql._cref")
+                        ?? SameSet(expectedAfter["_ref"], after["_ref"], "tdql._ref"));
+            Record(pq["id"].AsString, mismatch);
+        }
+
+        return new ConformanceResult(passed, failed, commands);
+    }
+
+    // A failed report's text ends in jsonschema's pretty-printed dump, which we do not reproduce.
+    private static string? ReportDataDiff(BsonValue expected, BsonValue actual) =>
+        expected.IsString && expected.AsString.Contains("\n\n", StringComparison.Ordinal)
+            ? actual.IsString && actual.AsString == expected.AsString[..expected.AsString.IndexOf("\n\n", StringComparison.Ordinal)] ? null : $"report text {Brief(actual)}"
+            : BsonCompare.Diff(expected, actual, "report.data");
+
+    private static string? SameSet(BsonValue expected, BsonValue actual, string path) =>
+        expected.AsBsonArray.Select(v => v.AsString).ToHashSet().SetEquals(actual.AsBsonArray.Select(v => v.AsString)) ? null : $"{path}: different hashes";
+
+    public static string? Check(Expectation expectation, BsonDocument report, string? status)
+    {
+        switch (expectation)
+        {
+            case Expectation.SameReport(var expected):
+                if (status != Tdql.StatusReady) return $"status {status}, expected ready ({Brief(report["data"])})";
+                return BsonCompare.Diff(expected["data"], report["data"], "data")
+                       ?? BsonCompare.Diff(expected["current_page"], report["current_page"], "current_page")
+                       ?? BsonCompare.Diff(expected["next_page"], report["next_page"], "next_page")
+                       ?? (expected["_hash"] == report["_hash"] ? null : $"_hash {report["_hash"]} != {expected["_hash"]}");
+            case Expectation.FailedWith(var message):
+                if (status != Tdql.StatusFailed) return $"status {status}, expected failed with {message}";
+                if (report["current_page"] != 1 || report["next_page"] != 1) return "failed report pages are not 1/1";
+                return report["data"].IsString && report["data"].AsString.Contains(message, StringComparison.Ordinal)
+                    ? null : $"report text {Brief(report["data"])} lacks {message}";
+            case Expectation.ReadyWith(var data, var current, var next, var tolerance):
+                if (status != Tdql.StatusReady) return $"status {status}, expected ready ({Brief(report["data"])})";
+                var actual = report["data"];
+                var dataDiff = tolerance > 0 && data.IsNumeric && actual.IsNumeric
+                    ? BsonCompare.CloseTo(data.ToDouble(), actual.ToDouble(), tolerance) ? null : $"value {BsonCompare.Number(actual.ToDouble())} != {BsonCompare.Number(data.ToDouble())}"
+                    : BsonCompare.Diff(data, actual, "data");
+                return dataDiff
+                       ?? (report["current_page"] == current && report["next_page"] == next ? null : $"pages {report["current_page"]}/{report["next_page"]}, expected {current}/{next}");
+            case Expectation.StatusOnly(var expectedStatus):
+                return status == expectedStatus ? null : $"status {status}, expected {expectedStatus} ({Brief(report["data"])})";
+            default:
+                throw new ArgumentOutOfRangeException(nameof(expectation));
+        }
+    }
+
+    // D9: a reused report carries the latest requester's userid and pages, the content of the original.
+    private static string? CheckSequence(BsonDocument q, BsonDocument report, string? status)
+    {
+        var expected = q["report"].AsBsonDocument;
+        if (status != q["status"]) return $"status {status}, expected {q["status"]}";
+        if (BsonCompare.Diff(expected["data"], report["data"], "data") is { } d) return d;
+        if (expected["_hash"] != report["_hash"]) return "_hash differs";
+        if (report["userid"] != q["userid"]) return "stored report keeps an earlier requester's userid (D9)";
+        var qdata = q["qdata"];
+        var page = qdata.IsBsonDocument && qdata.AsBsonDocument.TryGetValue("page", out var p) ? (int)p.ToDouble() : 1;
+        return report["current_page"] == page ? null : $"current_page {report["current_page"]}, expected the requested {page} (D9)";
+    }
+
+    private static string Brief(BsonValue v)
+    {
+        var text = v.ToString() ?? "";
+        return text.Length > 100 ? text[..97] + "..." : text;
+    }
+}

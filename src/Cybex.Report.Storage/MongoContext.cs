@@ -1,0 +1,73 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Cybex.Report.Storage;
+
+/// <summary>One client for the process and the three collections the report module touches.</summary>
+public sealed class MongoContext
+{
+    public MongoContext(MongoOptions options, CommandCounter counter)
+    {
+        Options = options;
+        Counter = counter;
+        MongoClientSettings settings;
+        try
+        {
+            settings = MongoClientSettings.FromConnectionString(options.Url);
+        }
+        catch (MongoConfigurationException e)
+        {
+            throw new ArgumentException($"Mongo:Url is not a valid MongoDB connection string: {e.Message}", nameof(options));
+        }
+        settings.ClusterConfigurator = builder => counter.Subscribe(builder);
+        settings.ServerSelectionTimeout = TimeSpan.FromSeconds(10);
+        Client = new MongoClient(settings);
+        Archive = Client.GetDatabase(options.TahoeDatabase).GetCollection<BsonDocument>(options.Collection);
+        Identity = Client.GetDatabase(options.IdentityDatabase).GetCollection<BsonDocument>(options.Collection);
+        Reports = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>(options.Collection);
+        Leases = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>("report_leases");
+    }
+
+    public MongoOptions Options { get; }
+
+    public CommandCounter Counter { get; }
+
+    public IMongoClient Client { get; }
+
+    public IMongoCollection<BsonDocument> Archive { get; }
+
+    public IMongoCollection<BsonDocument> Identity { get; }
+
+    public IMongoCollection<BsonDocument> Reports { get; }
+
+    /// <summary>Claim leases live beside the TDQLs so the API's parser never sees them (D13).</summary>
+    public IMongoCollection<BsonDocument> Leases { get; }
+
+    public async Task EnsureIndexesAsync(CancellationToken ct)
+    {
+        var keys = Builders<BsonDocument>.IndexKeys;
+        await Archive.Indexes.CreateManyAsync(
+        [
+            new CreateIndexModel<BsonDocument>(keys.Ascending("_hash")),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("itype").Ascending("_ref").Ascending("timestamp")),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("itype").Ascending("_ben_ref")),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("itype").Ascending("_mal_ref")),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("itype").Ascending("category")),
+        ], ct);
+        await Identity.Indexes.CreateManyAsync(
+        [
+            new CreateIndexModel<BsonDocument>(keys.Ascending("_hash")),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("sub_type").Ascending("_usr_ref")),
+        ], ct);
+        await Reports.Indexes.CreateManyAsync(
+        [
+            new CreateIndexModel<BsonDocument>(keys.Ascending("_hash")),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("sub_type").Ascending("data.status")),
+        ], ct);
+        await Leases.Indexes.CreateManyAsync(
+        [
+            new CreateIndexModel<BsonDocument>(keys.Ascending("tdql"), new CreateIndexOptions { Unique = true }),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("expires")),
+        ], ct);
+    }
+}

@@ -1,0 +1,58 @@
+using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Tahoe.Reports;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using NodaTime;
+
+namespace Cybex.Report.Storage;
+
+/// <summary>TDQLs and Report documents in <c>report_db</c>, written so the CYBEX-P API parses them unchanged.</summary>
+public sealed class ReportStore(MongoContext mongo)
+{
+    private static readonly FilterDefinitionBuilder<BsonDocument> F = Builders<BsonDocument>.Filter;
+
+    public static FilterDefinition<BsonDocument> TdqlFilter(string hash) => F.Eq("itype", "object") & F.Eq("sub_type", "query") & F.Eq("_hash", hash);
+
+    public Task<BsonDocument?> FindTdqlAsync(string hash, CancellationToken ct) =>
+        mongo.Reports.Find(TdqlFilter(hash)).Project(Builders<BsonDocument>.Projection.Exclude("_id")).FirstOrDefaultAsync(ct)!;
+
+    public Task<BsonDocument?> FindReportAsync(string hash, CancellationToken ct) =>
+        mongo.Reports.Find(F.Eq("itype", "report") & F.Eq("_hash", hash)).Project(Builders<BsonDocument>.Projection.Exclude("_id")).FirstOrDefaultAsync(ct)!;
+
+    /// <summary>
+    /// Stores the report (D9: same content hash, latest requester's userid, timestamp and pages) with the TDQL's
+    /// new child attributes in one bulk write, then sets report_id and status together in one update (D10).
+    /// </summary>
+    public async Task<BsonDocument> CompleteAsync(BsonDocument tdqlDoc, ReportOutcome outcome, Instant now, CancellationToken ct)
+    {
+        var tdql = Tdql.Parse(tdqlDoc);
+        var report = outcome.ToDocument(tdql.QType, tdql.UserId, now);
+        var reportHash = report["_hash"].AsString;
+        var (updated, children) = TdqlDocuments.ReplaceChildren(tdqlDoc, new Dictionary<string, BsonValue>
+        {
+            ["report_id"] = reportHash,
+            ["status"] = outcome.Status,
+        });
+        var writes = new List<WriteModel<BsonDocument>>
+        {
+            new ReplaceOneModel<BsonDocument>(F.Eq("itype", "report") & F.Eq("_hash", reportHash), report) { IsUpsert = true },
+        };
+        writes.AddRange(children.Select(c => new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true }));
+        await mongo.Reports.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = false }, ct);
+        var set = Builders<BsonDocument>.Update
+            .Set("data.report_id", updated["data"]["report_id"])
+            .Set("data.status", updated["data"]["status"])
+            .Set("_cref", updated["_cref"])
+            .Set("_ref", updated["_ref"]);
+        await mongo.Reports.UpdateOneAsync(TdqlFilter(tdql.Hash), set, cancellationToken: ct);
+        return report;
+    }
+
+    /// <summary>Writes a TDQL and its children as the API does (used by the CLI, replay and tests).</summary>
+    public async Task InsertTdqlAsync(BsonDocument tdql, IEnumerable<BsonDocument> children, CancellationToken ct)
+    {
+        var writes = children.Select(c => (WriteModel<BsonDocument>)new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true })
+            .Append(new ReplaceOneModel<BsonDocument>(TdqlFilter(tdql["_hash"].AsString), tdql) { IsUpsert = true });
+        await mongo.Reports.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
+    }
+}

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Cybex.Report.Storage.Reports;
+
+public sealed class ReportOptions
+{
+    public const string Section = "Reports";
+
+    /// <summary>D12: the original silently capped counts at 100; 0 counts exactly.</summary>
+    [Range(0, long.MaxValue)]
+    public long CountLimit { get; set; } = 100;
+
+    /// <summary>How many path steps one threatrank may take before it fails instead of running away.</summary>
+    [Range(1, long.MaxValue)]
+    public long ThreatrankMaxPathSteps { get; set; } = 5_000_000;
+
+    /// <summary>PEM file of the private key that decrypts qdata (the counterpart of the API's pub.pem).</summary>
+    public string? PrivateKeyFile { get; set; }
+}

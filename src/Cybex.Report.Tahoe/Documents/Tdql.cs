@@ -1,0 +1,152 @@
+using MongoDB.Bson;
+
+namespace Cybex.Report.Tahoe.Documents;
+
+/// <summary>Where the API waits for the completion nonce.</summary>
+public sealed record TdqlSocket(string Host, int Port, string Nonce);
+
+/// <summary>
+/// A TDQL query object as the CYBEX-P API stores it (domain §2.2), read with every field checked: a document
+/// that is not in this shape is refused rather than half-processed.
+/// </summary>
+public sealed record Tdql(
+    string Hash,
+    string QType,
+    string QHash,
+    string QData,
+    string UserId,
+    double Timestamp,
+    bool Encrypted,
+    string Status,
+    string ReportId,
+    TdqlSocket Socket)
+{
+    public const string StatusInvalid = "invalid";
+    public const string StatusWait = "wait";
+    public const string StatusProcessing = "processing";
+    public const string StatusReady = "ready";
+    public const string StatusFailed = "failed";
+
+    public bool IsFinished => Status is StatusReady or StatusFailed;
+
+    public static Tdql Parse(BsonDocument doc)
+    {
+        if (doc.GetValue("itype", BsonNull.Value) != "object" || doc.GetValue("sub_type", BsonNull.Value) != "query")
+        {
+            throw new TahoeFormatException("document is not a TDQL (itype object, sub_type query)");
+        }
+        var hash = doc.GetValue("_hash", BsonNull.Value);
+        if (!hash.IsString || hash.AsString.Length != 64) throw new TahoeFormatException("TDQL has no valid _hash");
+        if (!doc.TryGetValue("data", out var dataValue) || !dataValue.IsBsonDocument) throw new TahoeFormatException("TDQL has no data object");
+        var data = dataValue.AsBsonDocument;
+        var socketDoc = First(data, "socket");
+        if (!socketDoc.IsBsonDocument) throw new TahoeFormatException("TDQL data.socket is not an object");
+        var socket = socketDoc.AsBsonDocument;
+        var port = First(socket, "port");
+        if (!port.IsInt32 && !port.IsInt64) throw new TahoeFormatException("TDQL socket port is not an integer");
+        return new Tdql(
+            hash.AsString,
+            String(data, "qtype"),
+            String(data, "qhash"),
+            String(data, "qdata"),
+            String(data, "userid"),
+            First(data, "timestamp") is { IsNumeric: true } ts ? ts.ToDouble() : throw new TahoeFormatException("TDQL data.timestamp is not a number"),
+            First(data, "encrypted") is { IsBoolean: true } enc ? enc.AsBoolean : throw new TahoeFormatException("TDQL data.encrypted is not a bool"),
+            String(data, "status"),
+            String(data, "report_id"),
+            new TdqlSocket(String(socket, "host"), port.ToInt64() is >= 0 and <= int.MaxValue ? (int)port.ToInt64() : -1, String(socket, "nonce")));
+    }
+
+    private static BsonValue First(BsonDocument data, string key)
+    {
+        if (!data.TryGetValue(key, out var list) || !list.IsBsonArray || list.AsBsonArray.Count == 0)
+        {
+            throw new TahoeFormatException($"TDQL data.{key} is not a non-empty list");
+        }
+        return list.AsBsonArray[0];
+    }
+
+    private static string String(BsonDocument data, string key) =>
+        First(data, key) is { IsString: true } s ? s.AsString : throw new TahoeFormatException($"TDQL data.{key} is not a string");
+}
+
+/// <summary>Builds TDQL documents and their child documents exactly as the API's TAHOE objects store them.</summary>
+public static class TdqlDocuments
+{
+    public static BsonDocument Attribute(string subType, BsonValue data) => new()
+    {
+        { "itype", "attribute" },
+        { "data", data },
+        { "sub_type", subType },
+        { "_hash", TahoeHash.Attribute(subType, data) },
+    };
+
+    public static BsonDocument Socket(string host, int port, string nonce)
+    {
+        var children = new[] { Attribute("host", host), Attribute("port", port), Attribute("nonce", nonce) };
+        return ObjectOf("socket", children);
+    }
+
+    private static BsonDocument ObjectOf(string subType, IReadOnlyList<BsonDocument> children)
+    {
+        var data = new BsonDocument();
+        foreach (var child in children)
+        {
+            var key = child["sub_type"].AsString;
+            if (!data.Contains(key)) data[key] = new BsonArray();
+            data[key].AsBsonArray.Add(child["data"]);
+        }
+        var cref = children.Select(c => c["_hash"].AsString).Distinct().ToList();
+        var refs = cref.Concat(children.Where(c => c.Contains("_ref")).SelectMany(c => c["_ref"].AsBsonArray.Select(v => v.AsString))).Distinct().ToList();
+        return new BsonDocument
+        {
+            { "itype", "object" },
+            { "data", data },
+            { "_cref", new BsonArray(cref) },
+            { "_ref", new BsonArray(refs) },
+            { "sub_type", subType },
+            { "_hash", TahoeHash.Object("object", subType, data) },
+        };
+    }
+
+    /// <summary>The TDQL and every child document, as the API leaves them once the socket is set.</summary>
+    public static (BsonDocument Tdql, IReadOnlyList<BsonDocument> Children) Build(
+        string qtype, string qhash, string qdataLiteral, string userId, double timestamp, bool encrypted, string status,
+        TdqlSocket socket, string reportId = "")
+    {
+        var socketDoc = Socket(socket.Host, socket.Port, socket.Nonce);
+        var attributes = new[]
+        {
+            Attribute("qtype", qtype), Attribute("qhash", qhash), Attribute("qdata", qdataLiteral), Attribute("userid", userId),
+            Attribute("timestamp", timestamp), Attribute("encrypted", encrypted), Attribute("status", status), Attribute("report_id", reportId),
+        };
+        var children = attributes.Append(socketDoc).ToList();
+        var tdql = ObjectOf("query", children);
+        tdql["_hash"] = TahoeHash.Tdql(qtype, qhash, userId, timestamp);
+        var all = attributes.Concat(socketDoc["data"].AsBsonDocument.Elements.Select(e => Attribute(e.Name, e.Value[0]))).Append(socketDoc).ToList();
+        return (tdql, all);
+    }
+
+    /// <summary>
+    /// The in-place edit that replaces attribute children (status, report_id): <c>data.key</c> set to the new
+    /// value, and each old child hash swapped for the new one in <c>_cref</c> and <c>_ref</c>. Returns the edited
+    /// copy and the new child documents.
+    /// </summary>
+    public static (BsonDocument Tdql, IReadOnlyList<BsonDocument> Children) ReplaceChildren(BsonDocument tdql, IReadOnlyDictionary<string, BsonValue> values)
+    {
+        var copy = tdql.DeepClone().AsBsonDocument;
+        var children = new List<BsonDocument>();
+        foreach (var (key, value) in values)
+        {
+            var oldHash = TahoeHash.Attribute(key, copy["data"][key][0]);
+            var child = Attribute(key, value);
+            var newHash = child["_hash"].AsString;
+            BsonArray Swap(BsonArray list) => new(list.Select(v => v.AsString == oldHash ? newHash : v.AsString).Distinct());
+            copy["_cref"] = Swap(copy["_cref"].AsBsonArray);
+            copy["_ref"] = Swap(copy["_ref"].AsBsonArray);
+            copy["data"][key] = new BsonArray { value };
+            children.Add(child);
+        }
+        return (copy, children);
+    }
+}
