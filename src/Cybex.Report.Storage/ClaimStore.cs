@@ -1,0 +1,116 @@
+using Cybex.Report.Tahoe.Documents;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using NodaTime;
+
+namespace Cybex.Report.Storage;
+
+/// <summary>A claimed TDQL and the lease that keeps it.</summary>
+public sealed record Claim(string TdqlHash, Guid ClaimId, Instant ClaimedAt, int Attempt);
+
+/// <summary>
+/// Claims waiting TDQLs for the watcher (D13). The claim itself is a single-document compare-and-set on the
+/// TDQL (status wait → processing, child edges swapped as the API's TAHOE edit would); the lease that lets
+/// another watcher take over after a crash lives in its own collection, out of the API's sight.
+/// </summary>
+public sealed class ClaimStore(MongoContext mongo, IClock clock)
+{
+    private static readonly FilterDefinitionBuilder<BsonDocument> F = Builders<BsonDocument>.Filter;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> KnownChildren = new();
+
+    /// <summary>Hashes of TDQLs whose status is <c>wait</c>, oldest first.</summary>
+    public async Task<List<BsonDocument>> WaitingAsync(int limit, CancellationToken ct) =>
+        await mongo.Reports.Find(F.Eq("itype", "object") & F.Eq("sub_type", "query") & F.Eq("data.status", Tdql.StatusWait))
+            .Sort(Builders<BsonDocument>.Sort.Ascending("_id"))
+            .Limit(limit)
+            .Project(Builders<BsonDocument>.Projection.Exclude("_id"))
+            .ToListAsync(ct);
+
+    /// <summary>Takes one waiting TDQL; null when another watcher (or an API redo) got there first.</summary>
+    public async Task<Claim?> TryClaimAsync(BsonDocument waiting, Duration lease, CancellationToken ct)
+    {
+        var hash = waiting["_hash"].AsString;
+        var (updated, children) = TdqlDocuments.ReplaceChildren(waiting, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing });
+        var filter = ReportStore.TdqlFilter(hash) & F.Eq("data.status", Tdql.StatusWait) & F.Eq("_cref", waiting["_cref"]) & F.Eq("_ref", waiting["_ref"]);
+        var update = Builders<BsonDocument>.Update
+            .Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]);
+        var result = await mongo.Reports.UpdateOneAsync(filter, update, cancellationToken: ct);
+        if (result.ModifiedCount != 1) return null;
+        var now = clock.GetCurrentInstant();
+        var claim = new Claim(hash, Guid.NewGuid(), now, 1);
+        var leaseDoc = new BsonDocument
+        {
+            { "tdql", hash }, { "claim", claim.ClaimId.ToString("N") }, { "claimed", now.ToDateTimeUtc() },
+            { "expires", (now + lease).ToDateTimeUtc() }, { "attempt", 1 },
+        };
+        // The "processing" status child is one content-addressed document shared by every TDQL.
+        var missing = children.Where(c => KnownChildren.TryAdd(c["_hash"].AsString, 0)).ToList();
+        if (missing.Count > 0)
+        {
+            var writes = missing.Select(c => (WriteModel<BsonDocument>)new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true });
+            await mongo.Reports.BulkWriteAsync(writes, cancellationToken: ct);
+        }
+        await mongo.Leases.ReplaceOneAsync(F.Eq("tdql", hash), leaseDoc, new ReplaceOptions { IsUpsert = true }, ct);
+        return claim;
+    }
+
+    /// <summary>Leases past their expiry, oldest first.</summary>
+    public Task<List<BsonDocument>> ExpiredLeasesAsync(int limit, CancellationToken ct) =>
+        mongo.Leases.Find(F.Lt("expires", clock.GetCurrentInstant().ToDateTimeUtc()))
+            .Sort(Builders<BsonDocument>.Sort.Ascending("expires")).Limit(limit).ToListAsync(ct);
+
+    /// <summary>
+    /// Handles expired leases: those whose TDQL finished are dropped; the rest are taken over (one
+    /// compare-and-set on the lease) and returned to be published again.
+    /// </summary>
+    public async Task<List<Claim>> ReclaimExpiredAsync(int limit, Duration lease, CancellationToken ct)
+    {
+        var expired = await ExpiredLeasesAsync(limit, ct);
+        if (expired.Count == 0) return [];
+        var hashes = expired.Select(l => l["tdql"].AsString).ToList();
+        var tdqls = await mongo.Reports.Find(F.Eq("itype", "object") & F.Eq("sub_type", "query") & F.In("_hash", hashes))
+            .Project(Builders<BsonDocument>.Projection.Include("_hash").Include("data.status").Exclude("_id")).ToListAsync(ct);
+        var processing = tdqls.Where(t => t["data"]["status"].AsBsonArray.Contains(Tdql.StatusProcessing)).Select(t => t["_hash"].AsString).ToHashSet();
+        var done = hashes.Where(h => !processing.Contains(h)).ToList();
+        if (done.Count > 0) await mongo.Leases.DeleteManyAsync(F.In("tdql", done), ct);
+
+        var claims = new List<Claim>();
+        var now = clock.GetCurrentInstant();
+        foreach (var l in expired.Where(l => processing.Contains(l["tdql"].AsString)))
+        {
+            var claimId = Guid.NewGuid();
+            var attempt = l.GetValue("attempt", 1).ToInt32() + 1;
+            var taken = await mongo.Leases.UpdateOneAsync(
+                F.Eq("_id", l["_id"]) & F.Eq("claim", l["claim"]),
+                Builders<BsonDocument>.Update.Set("claim", claimId.ToString("N")).Set("claimed", now.ToDateTimeUtc())
+                    .Set("expires", (now + lease).ToDateTimeUtc()).Set("attempt", attempt),
+                cancellationToken: ct);
+            if (taken.ModifiedCount == 1) claims.Add(new Claim(l["tdql"].AsString, claimId, now, attempt));
+        }
+        return claims;
+    }
+
+    /// <summary>Returns a claim that will not be worked on (shutdown before publishing) to the waiting state.</summary>
+    public async Task ReleaseAsync(Claim claim, CancellationToken ct)
+    {
+        var doc = await mongo.Reports.Find(ReportStore.TdqlFilter(claim.TdqlHash) & F.Eq("data.status", Tdql.StatusProcessing))
+            .Project(Builders<BsonDocument>.Projection.Exclude("_id")).FirstOrDefaultAsync(ct);
+        if (doc is null) return;
+        var (updated, _) = TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusWait });
+        await mongo.Reports.UpdateOneAsync(
+            ReportStore.TdqlFilter(claim.TdqlHash) & F.Eq("data.status", Tdql.StatusProcessing),
+            Builders<BsonDocument>.Update.Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]),
+            cancellationToken: ct);
+        await mongo.Leases.DeleteOneAsync(F.Eq("tdql", claim.TdqlHash) & F.Eq("claim", claim.ClaimId.ToString("N")), ct);
+    }
+
+    /// <summary>Queries by status and the number of leases past expiry, for the status command and health.</summary>
+    public async Task<(Dictionary<string, long> ByStatus, long ExpiredLeases)> SummaryAsync(CancellationToken ct)
+    {
+        var docs = await mongo.Reports.Find(F.Eq("itype", "object") & F.Eq("sub_type", "query"))
+            .Project(Builders<BsonDocument>.Projection.Include("data.status").Exclude("_id")).ToListAsync(ct);
+        var byStatus = docs.GroupBy(d => d["data"]["status"][0].AsString).ToDictionary(g => g.Key, g => g.LongCount());
+        var expired = await mongo.Leases.CountDocumentsAsync(F.Lt("expires", clock.GetCurrentInstant().ToDateTimeUtc()), cancellationToken: ct);
+        return (byStatus, expired);
+    }
+}

@@ -1,0 +1,29 @@
+using System.Net.Sockets;
+using Cybex.Report.Worker.Options;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Cybex.Report.Worker.Consumers;
+
+public sealed class ReportCompletedConsumerDefinition : ConsumerDefinition<ReportCompletedConsumer>
+{
+    public ReportCompletedConsumerDefinition(IOptions<WorkerOptions> worker)
+    {
+        EndpointName = "report-reply";
+        ConcurrentMessageLimit = worker.Value.ConcurrentMessageLimit;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ReportCompletedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        // D11: an API that is briefly down gets the reply later, with backoff; then the _error queue.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Exponential(6, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
+            r.Handle<SocketException>();
+            r.Handle<TimeoutException>();
+            r.Handle<IOException>();
+            r.Handle<MongoDB.Driver.MongoException>();
+        });
+    }
+}

@@ -1,0 +1,28 @@
+using Cybex.Report.Storage.Reports;
+using Cybex.Report.Worker.Options;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Cybex.Report.Worker.Consumers;
+
+public sealed class ReportRequestedConsumerDefinition : ConsumerDefinition<ReportRequestedConsumer>
+{
+    private readonly WorkerOptions _worker;
+    private readonly BusOptions _bus;
+
+    public ReportRequestedConsumerDefinition(IOptions<WorkerOptions> worker, IOptions<BusOptions> bus)
+    {
+        _worker = worker.Value;
+        _bus = bus.Value;
+        EndpointName = "report-requested";
+        ConcurrentMessageLimit = _worker.ConcurrentMessageLimit;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ReportRequestedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.PrefetchCount = _worker.PrefetchCount;
+        // A TDQL that is not in the API's shape will not improve with retries.
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(_bus.RetryIntervalsMilliseconds).Ignore<MalformedTdqlException>());
+    }
+}

@@ -1,0 +1,87 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Cybex.Report.Worker.Options;
+
+/// <summary>Which roles this process plays and how hard it works. Containers switch roles on and off.</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    public bool Watcher { get; set; } = true;
+
+    public bool ReportConsumer { get; set; } = true;
+
+    public bool ReplyConsumer { get; set; } = true;
+
+    /// <summary>Reports worked on at once by one process (the original ran a pool of 64 threads).</summary>
+    [Range(1, 1024)]
+    public int ConcurrentMessageLimit { get; set; } = 64;
+
+    [Range(1, 4096)]
+    public int PrefetchCount { get; set; } = 64;
+
+    [Range(1, 86400)]
+    public int LeaseSeconds { get; set; } = 120;
+
+    [Range(10, 60000)]
+    public int PollMinMilliseconds { get; set; } = 50;
+
+    [Range(100, 600000)]
+    public int PollIdleMilliseconds { get; set; } = 2000;
+
+    [Range(1, 10000)]
+    public int ClaimBatch { get; set; } = 100;
+
+    [Range(1, 3600)]
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
+}
+
+public enum TransportKind
+{
+    RabbitMq,
+    InMemory,
+}
+
+public sealed class BusOptions
+{
+    public const string Section = "Bus";
+
+    public TransportKind Transport { get; set; } = TransportKind.RabbitMq;
+
+    [Required]
+    public string Host { get; set; } = "127.0.0.1";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 5672;
+
+    [Required]
+    public string VirtualHost { get; set; } = "/";
+
+    [Required]
+    public string Username { get; set; } = "guest";
+
+    [Required]
+    public string Password { get; set; } = "guest";
+
+    /// <summary>Retry intervals (ms) for transient faults before a message goes to its _error queue.</summary>
+    public int[] RetryIntervalsMilliseconds { get; set; } = [100, 500, 2000, 5000];
+}
+
+/// <summary>How the worker reaches the CYBEX-P API's reply socket.</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "Api";
+
+    /// <summary>Replaces 0.0.0.0, 127.0.0.1 and localhost in the TDQL socket (the original's api.host).</summary>
+    [Required]
+    public string Host { get; set; } = "localhost";
+
+    /// <summary>Hosts the worker may connect to; the configured API host is always allowed.</summary>
+    public string[] AllowedHosts { get; set; } = [];
+
+    [Range(50, 60000)]
+    public int ConnectTimeoutMilliseconds { get; set; } = 3000;
+
+    [Range(50, 60000)]
+    public int SendTimeoutMilliseconds { get; set; } = 3000;
+}

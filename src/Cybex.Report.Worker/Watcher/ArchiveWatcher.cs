@@ -1,0 +1,89 @@
+using Cybex.Report.Contracts;
+using Cybex.Report.Storage;
+using Cybex.Report.Tahoe.Time;
+using Cybex.Report.Worker.Options;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace Cybex.Report.Worker.Watcher;
+
+/// <summary>
+/// Finds TDQLs waiting in report_db, claims each one atomically and publishes <see cref="ReportRequested"/>.
+/// Polls with an adaptive interval (short while work arrives, backing off to the idle interval) instead of the
+/// original's busy loop, and survives database or broker faults by backing off and trying again.
+/// </summary>
+public sealed class ArchiveWatcher(
+    ClaimStore claims, IBus bus, IClock clock, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<ArchiveWatcher> logger)
+    : BackgroundService
+{
+    private readonly WorkerOptions _options = options.Value;
+
+    private Duration Lease => Duration.FromSeconds(_options.LeaseSeconds);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(_options.PollMinMilliseconds);
+        var idle = TimeSpan.FromMilliseconds(_options.PollIdleMilliseconds);
+        var expiredScanEvery = Duration.FromSeconds(Math.Clamp(_options.LeaseSeconds / 4.0, 1, 30));
+        var nextExpiredScan = Instant.MinValue;
+        logger.LogInformation("Archive watcher started: lease {Lease}s, poll {Min}-{Idle} ms", _options.LeaseSeconds, _options.PollMinMilliseconds, _options.PollIdleMilliseconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var claimed = 0;
+            try
+            {
+                if (clock.GetCurrentInstant() >= nextExpiredScan)
+                {
+                    nextExpiredScan = clock.GetCurrentInstant() + expiredScanEvery;
+                    foreach (var claim in await claims.ReclaimExpiredAsync(_options.ClaimBatch, Lease, stoppingToken))
+                    {
+                        logger.LogWarning("Lease of TDQL {Tdql} expired; re-claimed (attempt {Attempt})", claim.TdqlHash, claim.Attempt);
+                        await PublishAsync(claim, reclaim: true, 0, stoppingToken);
+                        claimed++;
+                    }
+                }
+                foreach (var waiting in await claims.WaitingAsync(_options.ClaimBatch, stoppingToken))
+                {
+                    if (stoppingToken.IsCancellationRequested) break;
+                    if (await claims.TryClaimAsync(waiting, Lease, stoppingToken) is not { } claim) continue;
+                    var created = waiting["data"]["timestamp"][0].ToDouble();
+                    await PublishAsync(claim, reclaim: false, created, stoppingToken);
+                    claimed++;
+                }
+                delay = claimed > 0 ? TimeSpan.FromMilliseconds(_options.PollMinMilliseconds) : Min(delay * 2, idle);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // A dead watcher would leave every query waiting: log, back off, go on.
+                logger.LogError(e, "Archive watcher poll failed; retrying in {Delay}", idle);
+                delay = idle;
+            }
+            try
+            {
+                await Task.Delay(delay, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        logger.LogInformation("Archive watcher stopped claiming");
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private async Task PublishAsync(Claim claim, bool reclaim, double createdSeconds, CancellationToken ct)
+    {
+        var message = new ReportRequested(claim.TdqlHash, claim.ClaimId, claim.ClaimedAt.ToDateTimeOffset());
+        await bus.Publish(message, ctx => ctx.MessageId = MessageIds.For("requested", claim.TdqlHash, claim.ClaimId), ct);
+        var lag = reclaim ? TimeSpan.Zero : (claim.ClaimedAt - TahoeTime.FromEpochSeconds(createdSeconds)).ToTimeSpan();
+        metrics.Claimed(reclaim, lag);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+
+namespace Cybex.Report.Worker;
+
+/// <summary>The worker's own instruments (MassTransit adds its own under the "MassTransit" meter).</summary>
+public sealed class WorkerMetrics : IDisposable
+{
+    public const string MeterName = "Cybex.Report";
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _reports;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<long> _commands;
+    private readonly Counter<long> _replies;
+    private readonly Counter<long> _claims;
+    private readonly Histogram<double> _lag;
+
+    public WorkerMetrics()
+    {
+        _reports = _meter.CreateCounter<long>("cybex_reports", description: "Reports finished, by type and status");
+        _duration = _meter.CreateHistogram<double>("cybex_report_duration", "ms", "Time to generate and store one report");
+        _commands = _meter.CreateHistogram<long>("cybex_report_db_commands", description: "Database commands per report");
+        _replies = _meter.CreateCounter<long>("cybex_replies", description: "Nonce replies sent or refused");
+        _claims = _meter.CreateCounter<long>("cybex_claims", description: "TDQLs claimed by the watcher (new or re-claimed leases)");
+        _lag = _meter.CreateHistogram<double>("cybex_watcher_lag", "ms", "Time from a TDQL's creation to its claim");
+    }
+
+    public void ReportFinished(string qtype, string status, TimeSpan duration, long commands, bool reannounced)
+    {
+        var type = new KeyValuePair<string, object?>("type", qtype is "count" or "related" or "threatrank" ? qtype : "other");
+        _reports.Add(1, type, new("status", status), new("reannounced", reannounced));
+        _duration.Record(duration.TotalMilliseconds, type);
+        _commands.Record(commands, type);
+    }
+
+    public void ReplySent(bool delivered) => _replies.Add(1, new KeyValuePair<string, object?>("result", delivered ? "sent" : "refused"));
+
+    public void Claimed(bool reclaim, TimeSpan lag)
+    {
+        _claims.Add(1, new KeyValuePair<string, object?>("kind", reclaim ? "reclaim" : "new"));
+        if (!reclaim) _lag.Record(Math.Max(0, lag.TotalMilliseconds));
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

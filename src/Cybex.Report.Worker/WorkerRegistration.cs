@@ -1,0 +1,136 @@
+using Cybex.Report.Storage;
+using Cybex.Report.Storage.Reports;
+using Cybex.Report.Tahoe.Query;
+using Cybex.Report.Worker.Consumers;
+using Cybex.Report.Worker.Options;
+using Cybex.Report.Worker.Reply;
+using Cybex.Report.Worker.Watcher;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace Cybex.Report.Worker;
+
+public static class WorkerRegistration
+{
+    /// <summary>Options, storage, report pipeline, reply sender and (when its role is on) the watcher.</summary>
+    public static IServiceCollection AddReportWorkerCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MongoOptions>().BindConfiguration(MongoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ReportOptions>().BindConfiguration(ReportOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.PrivateKeyFile is null || File.Exists(o.PrivateKeyFile), "Reports:PrivateKeyFile does not exist")
+            .ValidateOnStart();
+        services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(worker.Value.ShutdownTimeoutSeconds));
+
+        services.AddSingleton<IClock>(SystemClock.Instance);
+        services.AddSingleton<CommandCounter>();
+        services.AddSingleton(sp => new MongoContext(sp.GetRequiredService<IOptions<MongoOptions>>().Value, sp.GetRequiredService<CommandCounter>()));
+        services.AddSingleton<ArchiveStore>();
+        services.AddSingleton<IdentityStore>();
+        services.AddSingleton<ReportStore>();
+        services.AddSingleton<ClaimStore>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReportOptions>>().Value);
+        services.AddSingleton<ReportGenerator>();
+        services.AddSingleton(sp => new ReportProcessor(
+            sp.GetRequiredService<ReportStore>(), sp.GetRequiredService<IdentityStore>(), sp.GetRequiredService<ReportGenerator>(),
+            sp.GetRequiredService<IClock>(), LoadCipher(sp)));
+        services.AddSingleton<NonceSender>();
+        services.AddSingleton<WorkerMetrics>();
+        services.AddHostedService<MongoIndexes>();
+
+        if (Roles(configuration).Watcher) services.AddHostedService<ArchiveWatcher>();
+        return services;
+    }
+
+    public static WorkerOptions Roles(IConfiguration configuration)
+    {
+        var roles = new WorkerOptions();
+        configuration.GetSection(WorkerOptions.Section).Bind(roles);
+        return roles;
+    }
+
+    /// <summary>The consumers this process runs, by role, with their definitions (endpoint names, limits, retry).</summary>
+    public static void AddReportConsumers(this IBusRegistrationConfigurator bus, WorkerOptions roles)
+    {
+        bus.SetKebabCaseEndpointNameFormatter();
+        if (roles.ReportConsumer) bus.AddConsumer<ReportRequestedConsumer, ReportRequestedConsumerDefinition>();
+        if (roles.ReplyConsumer) bus.AddConsumer<ReportCompletedConsumer, ReportCompletedConsumerDefinition>();
+    }
+
+    /// <summary>The whole worker: core services plus MassTransit on RabbitMQ (default) or in memory.</summary>
+    public static IServiceCollection AddReportWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddReportWorkerCore(configuration);
+        var roles = Roles(configuration);
+        var busOptions = new BusOptions();
+        configuration.GetSection(BusOptions.Section).Bind(busOptions);
+        services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(roles.ShutdownTimeoutSeconds);
+        });
+        services.AddMassTransit(x =>
+        {
+            x.AddReportConsumers(roles);
+            if (busOptions.Transport == TransportKind.InMemory)
+            {
+                x.UsingInMemory((ctx, cfg) => cfg.ConfigureEndpoints(ctx));
+                return;
+            }
+            x.UsingRabbitMq((ctx, cfg) =>
+            {
+                var o = ctx.GetRequiredService<IOptions<BusOptions>>().Value;
+                cfg.Host(o.Host, (ushort)o.Port, o.VirtualHost, h =>
+                {
+                    h.Username(o.Username);
+                    h.Password(o.Password);
+                });
+                cfg.ConfigureEndpoints(ctx);
+            });
+        });
+        return services;
+    }
+
+    private static QueryCipher? LoadCipher(IServiceProvider sp)
+    {
+        var options = sp.GetRequiredService<ReportOptions>();
+        var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cybex.Report.Worker");
+        if (string.IsNullOrEmpty(options.PrivateKeyFile))
+        {
+            logger.LogWarning("Reports:PrivateKeyFile is not set: encrypted queries will fail");
+            return null;
+        }
+        var cipher = QueryCipher.FromPem(File.ReadAllText(options.PrivateKeyFile));
+        if (!cipher.CanDecrypt) throw new OptionsValidationException(ReportOptions.Section, typeof(ReportOptions), ["Reports:PrivateKeyFile holds no private key"]);
+        return cipher;
+    }
+}
+
+/// <summary>Creates the indexes the report queries and the watcher use, once at start.</summary>
+internal sealed class MongoIndexes(MongoContext mongo, ILogger<MongoIndexes> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!mongo.Options.CreateIndexes) return;
+        try
+        {
+            await mongo.EnsureIndexesAsync(cancellationToken);
+        }
+        catch (MongoDB.Driver.MongoException e)
+        {
+            // Index creation can fail against duplicates already in report_db; queries still work without it.
+            logger.LogWarning("Could not create indexes: {Reason}", e.Message);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
