@@ -5,6 +5,7 @@ using MongoDB.Driver;
 var commands = new Dictionary<string, (string Help, Func<CliArgs, CancellationToken, Task<int>> Run, string[] Flags)>(StringComparer.Ordinal)
 {
     ["conformance"] = (ConformanceCommand.Help, ConformanceCommand.RunAsync, []),
+    ["replay"] = (ReplayCommand.Help, ReplayCommand.RunAsync, ["with-worker"]),
 };
 
 void Usage(TextWriter w)
@@ -40,7 +41,7 @@ try
 {
     return await command.Run(new CliArgs(args.Skip(1), command.Flags.ToHashSet()), cts.Token);
 }
-catch (Exception e) when (!verbose && e is CliException or FixtureException or ArgumentException or FileNotFoundException)
+catch (Exception e) when (!verbose && e is CliException or FixtureException or ArgumentException or FileNotFoundException or Microsoft.Extensions.Options.OptionsValidationException)
 {
     Console.Error.WriteLine($"cybex-report {args[0]}: {e.Message}");
     return 2;

@@ -177,7 +177,7 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
     }
 
     // D9: a reused report carries the latest requester's userid and pages, the content of the original.
-    private static string? CheckSequence(BsonDocument q, BsonDocument report, string? status)
+    public static string? CheckSequence(BsonDocument q, BsonDocument report, string? status)
     {
         var expected = q["report"].AsBsonDocument;
         if (status != q["status"]) return $"status {status}, expected {q["status"]}";

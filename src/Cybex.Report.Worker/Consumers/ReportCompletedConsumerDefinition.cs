@@ -7,9 +7,9 @@ namespace Cybex.Report.Worker.Consumers;
 
 public sealed class ReportCompletedConsumerDefinition : ConsumerDefinition<ReportCompletedConsumer>
 {
-    public ReportCompletedConsumerDefinition(IOptions<WorkerOptions> worker)
+    public ReportCompletedConsumerDefinition(IOptions<WorkerOptions> worker, IOptions<BusOptions> bus)
     {
-        EndpointName = "report-reply";
+        EndpointName = bus.Value.EndpointPrefix + "report-reply";
         ConcurrentMessageLimit = worker.Value.ConcurrentMessageLimit;
     }
 

@@ -14,7 +14,7 @@ public sealed class ReportRequestedConsumerDefinition : ConsumerDefinition<Repor
     {
         _worker = worker.Value;
         _bus = bus.Value;
-        EndpointName = "report-requested";
+        EndpointName = _bus.EndpointPrefix + "report-requested";
         ConcurrentMessageLimit = _worker.ConcurrentMessageLimit;
     }
 

@@ -63,6 +63,10 @@ public sealed class BusOptions
     [Required]
     public string Password { get; set; } = "guest";
 
+    /// <summary>Prepended to the queue names, so several environments can share one broker.</summary>
+    [RegularExpression("^[a-z0-9-]*$")]
+    public string EndpointPrefix { get; set; } = "";
+
     /// <summary>Retry intervals (ms) for transient faults before a message goes to its _error queue.</summary>
     public int[] RetryIntervalsMilliseconds { get; set; } = [100, 500, 2000, 5000];
 }

@@ -1,0 +1,120 @@
+using Cybex.Report.Conformance;
+using Cybex.Report.Storage;
+using Cybex.Report.Tahoe.Query;
+using Cybex.Report.Tahoe.Time;
+using Cybex.Report.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.OpenSsl;
+using Org.BouncyCastle.Security;
+
+namespace Cybex.Report.Worker.Tests;
+
+/// <summary>
+/// Scratch databases loaded with the small fixture, a fresh key pair, a unique queue prefix, and worker hosts
+/// wired to them. Reads RABBITMQ_HOST and MONGO_URL (tests/services.sh prints them).
+/// </summary>
+public sealed class TestEnvironment : IAsyncDisposable
+{
+    public static string MongoUrl => Environment.GetEnvironmentVariable("MONGO_URL") ?? "mongodb://127.0.0.1:27017/?directConnection=true&serverMonitoringMode=poll";
+
+    public static string RabbitHost => Environment.GetEnvironmentVariable("RABBITMQ_HOST") ?? "127.0.0.1";
+
+    private static readonly Lazy<(string Private, string Public)> KeyPair = new(() =>
+    {
+        var gen = new RsaKeyPairGenerator();
+        gen.Init(new KeyGenerationParameters(new SecureRandom(), 2048));
+        var pair = gen.GenerateKeyPair();
+        static string Pem(object o)
+        {
+            using var w = new StringWriter();
+            new PemWriter(w).WriteObject(o);
+            return w.ToString();
+        }
+        return (Pem(pair.Private), Pem(pair.Public));
+    });
+
+    private readonly List<IHost> _hosts = [];
+
+    public TestEnvironment()
+    {
+        var id = $"w{Guid.NewGuid():N}"[..14];
+        Prefix = id + "-";
+        Options = new MongoOptions { Url = MongoUrl, TahoeDatabase = id + "_tahoe", IdentityDatabase = id + "_identity", ReportDatabase = id + "_report" };
+        Mongo = new MongoContext(Options, new CommandCounter());
+        PrivateKeyFile = Path.Combine(Path.GetTempPath(), id + ".pem");
+        File.WriteAllText(PrivateKeyFile, KeyPair.Value.Private);
+        Fixture = FixtureFile.Load(Path.Combine(FixtureFile.SharedFixturesDirectory(), "small.json"));
+        Clock = new FrozenClock(TahoeTime.FromEpochSeconds(Fixture.FrozenNow));
+    }
+
+    public string Prefix { get; }
+
+    public MongoOptions Options { get; }
+
+    public MongoContext Mongo { get; }
+
+    public string PrivateKeyFile { get; }
+
+    public FixtureFile Fixture { get; }
+
+    public IClock Clock { get; }
+
+    public QuerySubmitter Submitter => new(new ReportStore(Mongo), QueryCipher.FromPem(KeyPair.Value.Public), Clock);
+
+    public string UserId(string label) => Fixture.Root["users"][label]["_hash"].AsString;
+
+    public Task LoadFixtureAsync() => ConformanceRunner.LoadAsync(Mongo, Fixture, CancellationToken.None);
+
+    public Dictionary<string, string?> Settings(string transport = "RabbitMq") => new()
+    {
+        ["Bus:Transport"] = transport,
+        ["Bus:Host"] = RabbitHost,
+        ["Bus:EndpointPrefix"] = Prefix,
+        ["Bus:RetryIntervalsMilliseconds:0"] = "50",
+        ["Mongo:Url"] = MongoUrl,
+        ["Mongo:TahoeDatabase"] = Options.TahoeDatabase,
+        ["Mongo:IdentityDatabase"] = Options.IdentityDatabase,
+        ["Mongo:ReportDatabase"] = Options.ReportDatabase,
+        ["Mongo:CreateIndexes"] = "false",
+        ["Reports:PrivateKeyFile"] = PrivateKeyFile,
+        ["Api:Host"] = "127.0.0.1",
+        ["Worker:LeaseSeconds"] = "4",
+        ["Worker:PollIdleMilliseconds"] = "200",
+        ["Worker:ShutdownTimeoutSeconds"] = "5",
+    };
+
+    public async Task<IHost> StartWorkerAsync(Action<Dictionary<string, string?>>? tweak = null)
+    {
+        var settings = Settings();
+        tweak?.Invoke(settings);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.AddFilter(_ => false);
+        builder.Services.AddReportWorker(builder.Configuration);
+        builder.Services.AddSingleton(Clock);
+        var host = builder.Build();
+        await host.StartAsync();
+        _hosts.Add(host);
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.StopAsync(TimeSpan.FromSeconds(10));
+            host.Dispose();
+        }
+        foreach (var db in new[] { Options.TahoeDatabase, Options.IdentityDatabase, Options.ReportDatabase })
+        {
+            await Mongo.Client.DropDatabaseAsync(db);
+        }
+        File.Delete(PrivateKeyFile);
+    }
+}
