@@ -1,0 +1,96 @@
+using Cybex.Report.Cli;
+using Cybex.Report.Conformance;
+using Cybex.Report.Storage;
+using Cybex.Report.Tahoe.Documents;
+using MongoDB.Bson;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Cybex.Report.Worker.Tests;
+
+/// <summary>The whole pipeline over the real RabbitMQ broker and the Mongo-compatible server.</summary>
+public class RabbitBusTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("small.json")]
+    [InlineData("medium.json")]
+    public async Task Replay_with_worker_answers_every_fixture_query_like_the_original(string name)
+    {
+        var file = FixtureFile.Load(Path.Combine(FixtureFile.SharedFixturesDirectory(), name));
+        var log = new StringWriter();
+        var result = await new ReplayRunner(TestEnvironment.MongoUrl, log).RunAsync(file, withWorker: true, target: null, CancellationToken.None);
+        output.WriteLine(log.ToString());
+        output.WriteLine(result.Summary);
+        Assert.Equal(0, result.Failed);
+        Assert.Equal(result.Total, result.Nonces);
+        Assert.True(result.Total > 150);
+    }
+
+    private static readonly string[] QueryTexts =
+    [
+        """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""",
+        """{"data": "\"203.0.113.45\"", "level": "2", "sub_type": "\"ipv4\""}""",
+        """{"_hash": "\"6ee89b22ca5d165e12cd4ee680a3c2255c306994be4c67be0ecde550cf5899ac\""}""",
+        """{"sub_type": "\"md5\""}""",
+    ];
+
+    private static readonly string[] QueryTypes = ["count", "related", "threatrank", "count"];
+
+    [Fact]
+    public async Task Two_worker_hosts_on_the_same_queues_answer_each_query_exactly_once()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        await env.StartWorkerAsync();
+        await env.StartWorkerAsync();
+        var users = new[] { "alice", "bob", "carol", "dave" };
+        var pending = new List<PendingQuery>();
+        // Distinct (type, text, user) triples: identical ones would share one TDQL, as in the API.
+        for (var i = 0; i < QueryTexts.Length; i++)
+        {
+            foreach (var user in users) pending.Add(await env.Submitter.SubmitTextAsync(QueryTypes[i], QueryTexts[i], env.UserId(user), CancellationToken.None));
+        }
+        var arrived = await Task.WhenAll(pending.Select(p => p.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None)));
+        Assert.All(arrived, Assert.True);
+        await Task.WhenAll(pending.Select(p => p.DrainAsync(TimeSpan.FromSeconds(2), CancellationToken.None)));
+        Assert.All(pending, p => Assert.Equal(1, p.NoncesReceived));
+
+        var store = new ReportStore(env.Mongo);
+        var statuses = new List<string>();
+        foreach (var p in pending)
+        {
+            var tdql = Tdql.Parse((await store.FindTdqlAsync(p.TdqlHash, CancellationToken.None))!);
+            statuses.Add(tdql.Status);
+            Assert.NotNull(await store.FindReportAsync(tdql.ReportId, CancellationToken.None));
+            p.Dispose();
+        }
+        Assert.Contains(Tdql.StatusReady, statuses);
+        Assert.Contains(Tdql.StatusFailed, statuses);
+        // Threatrank for alice on her org's event answers with D2's value.
+        var threatrank = await store.FindReportAsync(
+            Tdql.Parse((await store.FindTdqlAsync(pending[2 * users.Length].TdqlHash, CancellationToken.None))!).ReportId, CancellationToken.None);
+        Assert.Equal(-0.009446613037837615, threatrank!["data"].ToDouble(), 12);
+    }
+
+    [Fact]
+    public async Task A_refused_reply_target_leaves_the_report_ready_and_readable()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        await env.StartWorkerAsync();
+        // A forged TDQL aims the reply at a host that is not the API.
+        var (doc, children) = TdqlDocuments.Build("count", new string('0', 64), Tahoe.Query.PyBytesLiteral.Format(System.Text.Encoding.UTF8.GetBytes(QueryTexts[0])),
+            env.UserId("alice"), env.Fixture.FrozenNow, false, Tdql.StatusWait, new TdqlSocket("192.0.2.1", 9, "0123456789abcdef0123456789abcdef"));
+        var store = new ReportStore(env.Mongo);
+        await store.InsertTdqlAsync(doc, children, CancellationToken.None);
+        var pending = new { TdqlHash = doc["_hash"].AsString };
+        Tdql? tdql = null;
+        for (var i = 0; i < 100 && tdql?.IsFinished != true; i++)
+        {
+            await Task.Delay(100);
+            tdql = Tdql.Parse((await store.FindTdqlAsync(pending.TdqlHash, CancellationToken.None))!);
+        }
+        Assert.Equal(Tdql.StatusReady, tdql!.Status);
+        Assert.Equal(3, (await store.FindReportAsync(tdql.ReportId, CancellationToken.None))!["data"].ToInt32());
+    }
+}
