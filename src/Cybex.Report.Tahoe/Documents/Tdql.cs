@@ -73,41 +73,10 @@ public sealed record Tdql(
 /// <summary>Builds TDQL documents and their child documents exactly as the API's TAHOE objects store them.</summary>
 public static class TdqlDocuments
 {
-    public static BsonDocument Attribute(string subType, BsonValue data) => new()
-    {
-        { "itype", "attribute" },
-        { "data", data },
-        { "sub_type", subType },
-        { "_hash", TahoeHash.Attribute(subType, data) },
-    };
+    public static BsonDocument Attribute(string subType, BsonValue data) => TahoeDocuments.Attribute(subType, data);
 
-    public static BsonDocument Socket(string host, int port, string nonce)
-    {
-        var children = new[] { Attribute("host", host), Attribute("port", port), Attribute("nonce", nonce) };
-        return ObjectOf("socket", children);
-    }
-
-    private static BsonDocument ObjectOf(string subType, IReadOnlyList<BsonDocument> children)
-    {
-        var data = new BsonDocument();
-        foreach (var child in children)
-        {
-            var key = child["sub_type"].AsString;
-            if (!data.Contains(key)) data[key] = new BsonArray();
-            data[key].AsBsonArray.Add(child["data"]);
-        }
-        var cref = children.Select(c => c["_hash"].AsString).Distinct().ToList();
-        var refs = cref.Concat(children.Where(c => c.Contains("_ref")).SelectMany(c => c["_ref"].AsBsonArray.Select(v => v.AsString))).Distinct().ToList();
-        return new BsonDocument
-        {
-            { "itype", "object" },
-            { "data", data },
-            { "_cref", new BsonArray(cref) },
-            { "_ref", new BsonArray(refs) },
-            { "sub_type", subType },
-            { "_hash", TahoeHash.Object("object", subType, data) },
-        };
-    }
+    public static BsonDocument Socket(string host, int port, string nonce) =>
+        TahoeDocuments.Object("socket", [Attribute("host", host), Attribute("port", port), Attribute("nonce", nonce)]);
 
     /// <summary>The TDQL and every child document, as the API leaves them once the socket is set.</summary>
     public static (BsonDocument Tdql, IReadOnlyList<BsonDocument> Children) Build(
@@ -121,7 +90,7 @@ public static class TdqlDocuments
             Attribute("timestamp", timestamp), Attribute("encrypted", encrypted), Attribute("status", status), Attribute("report_id", reportId),
         };
         var children = attributes.Append(socketDoc).ToList();
-        var tdql = ObjectOf("query", children);
+        var tdql = TahoeDocuments.Object("query", children);
         tdql["_hash"] = TahoeHash.Tdql(qtype, qhash, userId, timestamp);
         var all = attributes.Concat(socketDoc["data"].AsBsonDocument.Elements.Select(e => Attribute(e.Name, e.Value[0]))).Append(socketDoc).ToList();
         return (tdql, all);
