@@ -5,6 +5,8 @@ public sealed class CliArgs
 {
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    private readonly List<string> _positional = [];
+    private bool _positionalUsed;
 
     public CliArgs(IEnumerable<string> args, IReadOnlySet<string> flags)
     {
@@ -12,7 +14,11 @@ public sealed class CliArgs
         for (var i = 0; i < list.Count; i++)
         {
             var a = list[i];
-            if (!a.StartsWith("--", StringComparison.Ordinal)) throw new CliException($"unexpected argument '{a}'");
+            if (!a.StartsWith("--", StringComparison.Ordinal))
+            {
+                _positional.Add(a);
+                continue;
+            }
             var eq = a.IndexOf('=');
             if (eq > 0)
             {
@@ -52,9 +58,16 @@ public sealed class CliArgs
         return value;
     }
 
+    public IReadOnlyList<string> Positional()
+    {
+        _positionalUsed = true;
+        return _positional;
+    }
+
     /// <summary>Refuses options the command does not know, so a typo is not silently ignored.</summary>
     public void EnsureAllUsed()
     {
+        if (!_positionalUsed && _positional.Count > 0) throw new CliException($"unexpected argument '{_positional[0]}'");
         var unknown = _options.Keys.FirstOrDefault(k => !_used.Contains(k));
         if (unknown is not null) throw new CliException($"unknown option --{unknown}");
     }

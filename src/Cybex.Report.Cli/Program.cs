@@ -6,6 +6,13 @@ var commands = new Dictionary<string, (string Help, Func<CliArgs, CancellationTo
 {
     ["conformance"] = (ConformanceCommand.Help, ConformanceCommand.RunAsync, []),
     ["replay"] = (ReplayCommand.Help, ReplayCommand.RunAsync, ["with-worker"]),
+    ["demo"] = (DemoCommand.Help, DemoCommand.RunAsync, ["keep"]),
+    ["keygen"] = (KeygenCommand.Help, KeygenCommand.RunAsync, ["force"]),
+    ["import"] = (ImportCommand.Help, ImportCommand.RunAsync, []),
+    ["seed-demo"] = (SeedDemoCommand.Help, SeedDemoCommand.RunAsync, []),
+    ["submit"] = (SubmitCommand.Help, SubmitCommand.RunAsync, ["wait"]),
+    ["status"] = (StatusCommand.Help, StatusCommand.RunAsync, []),
+    ["requeue"] = (RequeueCommand.Help, RequeueCommand.RunAsync, ["failed", "stuck"]),
 };
 
 void Usage(TextWriter w)

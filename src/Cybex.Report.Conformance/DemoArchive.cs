@@ -128,7 +128,6 @@ public static class DemoArchive
                 malicious: category == "malicious" ? context : null, benign: category == "benign" ? context : null);
             Keep(ev);
             eventDocs.Add(ev);
-            if (i < 3) popular.Add(("ipv4", archive.First(d => d["itype"] == "attribute" && d["sub_type"] == "ipv4" && ev["_ref"].AsBsonArray.Contains(d["_hash"]))["data"]));
         }
 
         // Campaign sessions tie together events that share an indicator.
@@ -138,6 +137,13 @@ public static class DemoArchive
             var memberEvents = eventDocs.Skip(rng.Next(Math.Max(1, eventDocs.Count - 6))).Take(3 + rng.Next(4)).Select(e => e["_hash"].AsString).ToList();
             var id = Attr("sessionid", $"campaign-{s.ToString("000", CultureInfo.InvariantCulture)}-{Hex(4)}");
             Keep(TahoeDocuments.Session(s % 2 == 0 ? "phishing_campaign" : "ssh_session", [id], memberEvents));
+        }
+        // The most widely seen IPs make the most telling demo queries.
+        var ipByHash = archive.Where(d => d["itype"] == "attribute" && d["sub_type"] == "ipv4").ToDictionary(d => d["_hash"].AsString, d => d["data"]);
+        foreach (var top in eventDocs.SelectMany(e => e["_ref"].AsBsonArray.Select(v => v.AsString)).Where(ipByHash.ContainsKey)
+                     .GroupBy(h => h).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Take(3))
+        {
+            popular.Add(("ipv4", ipByHash[top.Key]));
         }
         return new GeneratedArchive(archive, identity, users.ToDictionary(kv => kv.Key, kv => kv.Value["_hash"].AsString),
             eventDocs.Select(e => e["_hash"].AsString).ToList(), popular);
