@@ -39,7 +39,7 @@ public static class Common
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException or MongoDB.Driver.MongoException && !ct.IsCancellationRequested)
         {
-            throw new CliException($"database unreachable at {mongo.Options.Url}");
+            throw new CliException($"database unreachable at {mongo.Options.Url}", 3);
         }
     }
 

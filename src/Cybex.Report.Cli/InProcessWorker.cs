@@ -29,6 +29,7 @@ public static class InProcessWorker
             ["Reports:PrivateKeyFile"] = privateKeyFile,
             ["Api:Host"] = "127.0.0.1",
             ["Worker:PollIdleMilliseconds"] = "250",
+            ["Bus:StartTimeoutSeconds"] = "20",
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -28,8 +28,7 @@ if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
 }
 if (!commands.TryGetValue(args[0], out var command))
 {
-    Console.Error.WriteLine($"cybex-report: unknown command '{args[0]}'");
-    Usage(Console.Error);
+    Console.Error.WriteLine($"cybex-report: unknown command '{args[0]}' (commands: {string.Join(", ", commands.Keys)})");
     return 2;
 }
 if (args.Skip(1).Any(a => a is "--help" or "-h"))
@@ -48,15 +47,22 @@ try
 {
     return await command.Run(new CliArgs(args.Skip(1), command.Flags.ToHashSet()), cts.Token);
 }
-catch (Exception e) when (!verbose && e is CliException or FixtureException or ArgumentException or FileNotFoundException or Microsoft.Extensions.Options.OptionsValidationException)
+catch (Exception e) when (!verbose && e is CliException or FixtureException or ArgumentException or FileNotFoundException
+                           or Microsoft.Extensions.Options.OptionsValidationException or Cybex.Report.Tahoe.Query.QueryDecodeException)
 {
     Console.Error.WriteLine($"cybex-report {args[0]}: {e.Message}");
-    return 2;
+    return e is CliException c ? c.ExitCode : 2;
 }
 catch (Exception e) when (!verbose && e is TimeoutException or MongoException)
 {
     Console.Error.WriteLine($"cybex-report {args[0]}: database unreachable or failing: {e.Message.Split('\n')[0]}");
     return 3;
+}
+catch (Exception e) when (!verbose && e is MassTransit.MassTransitException or MassTransit.RabbitMqConnectionException
+                           || (e is OperationCanceledException && !cts.IsCancellationRequested))
+{
+    Console.Error.WriteLine($"cybex-report {args[0]}: message broker unreachable or failing: {e.Message.Split('\n')[0]}");
+    return 4;
 }
 catch (OperationCanceledException)
 {

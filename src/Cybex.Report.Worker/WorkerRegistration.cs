@@ -2,6 +2,7 @@ using Cybex.Report.Storage;
 using Cybex.Report.Storage.Reports;
 using Cybex.Report.Tahoe.Query;
 using Cybex.Report.Worker.Consumers;
+using Cybex.Report.Worker.Health;
 using Cybex.Report.Worker.Options;
 using Cybex.Report.Worker.Reply;
 using Cybex.Report.Worker.Watcher;
@@ -12,6 +13,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NodaTime;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Cybex.Report.Worker;
 
@@ -45,9 +49,43 @@ public static class WorkerRegistration
         services.AddSingleton<NonceSender>();
         services.AddSingleton<WorkerMetrics>();
         services.AddHostedService<MongoIndexes>();
+        services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddObservability(configuration);
 
         if (Roles(configuration).Watcher) services.AddHostedService<ArchiveWatcher>();
         return services;
+    }
+
+    /// <summary>Health endpoint, Prometheus scrape endpoint and OTLP export, each when configured.</summary>
+    private static void AddObservability(this IServiceCollection services, IConfiguration configuration)
+    {
+        var o = new ObservabilityOptions();
+        configuration.GetSection(ObservabilityOptions.Section).Bind(o);
+        if (o.HealthPort > 0)
+        {
+            services.AddSingleton<HealthProbe>();
+            services.AddHostedService<HealthEndpoint>();
+        }
+        if (o.MetricsPort == 0 && string.IsNullOrEmpty(o.OtlpEndpoint)) return;
+        var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService("cybex-report-worker"));
+        otel.WithMetrics(m =>
+        {
+            m.AddMeter(WorkerMetrics.MeterName, "MassTransit");
+            if (o.MetricsPort > 0)
+            {
+                var host = o.ListenHost is "0.0.0.0" or "*" ? "+" : o.ListenHost;
+                m.AddPrometheusHttpListener(p =>
+                {
+                    p.Host = host;
+                    p.Port = o.MetricsPort;
+                });
+            }
+            if (!string.IsNullOrEmpty(o.OtlpEndpoint)) m.AddOtlpExporter(e => e.Endpoint = new Uri(o.OtlpEndpoint));
+        });
+        if (!string.IsNullOrEmpty(o.OtlpEndpoint))
+        {
+            otel.WithTracing(t => t.AddSource("MassTransit").AddOtlpExporter(e => e.Endpoint = new Uri(o.OtlpEndpoint)));
+        }
     }
 
     public static WorkerOptions Roles(IConfiguration configuration)
@@ -75,7 +113,7 @@ public static class WorkerRegistration
         services.Configure<MassTransitHostOptions>(o =>
         {
             o.WaitUntilStarted = true;
-            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StartTimeout = TimeSpan.FromSeconds(busOptions.StartTimeoutSeconds);
             o.StopTimeout = TimeSpan.FromSeconds(roles.ShutdownTimeoutSeconds);
         });
         services.AddMassTransit(x =>

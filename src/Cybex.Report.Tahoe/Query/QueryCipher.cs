@@ -44,7 +44,7 @@ public sealed class QueryCipher
             AsymmetricCipherKeyPair { Private: RsaPrivateCrtKeyParameters priv } => new QueryCipher(priv, PublicOf(priv)),
             RsaPrivateCrtKeyParameters priv => new QueryCipher(priv, PublicOf(priv)),
             RsaKeyParameters { IsPrivate: false } pub => new QueryCipher(null, pub),
-            _ => throw new QueryDecodeException("key is not a PEM RSA key"),
+            _ => throw new QueryDecodeException("key is not a valid PEM RSA key"),
         };
     }
 

@@ -63,6 +63,10 @@ public sealed class BusOptions
     [Required]
     public string Password { get; set; } = "guest";
 
+    /// <summary>How long the worker waits for the broker at start before giving up.</summary>
+    [Range(1, 3600)]
+    public int StartTimeoutSeconds { get; set; } = 60;
+
     /// <summary>Prepended to the queue names, so several environments can share one broker.</summary>
     [RegularExpression("^[a-z0-9-]*$")]
     public string EndpointPrefix { get; set; } = "";
