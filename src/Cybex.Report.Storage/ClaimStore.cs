@@ -20,11 +20,18 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
 
     /// <summary>Hashes of TDQLs whose status is <c>wait</c>, oldest first.</summary>
     public async Task<List<BsonDocument>> WaitingAsync(int limit, CancellationToken ct) =>
-        await mongo.Reports.Find(F.Eq("itype", "object") & F.Eq("sub_type", "query") & F.Eq("data.status", Tdql.StatusWait))
+        await mongo.Reports.Find(F.Eq("itype", "object") & F.Eq("sub_type", "query") & F.Eq("data.status", Tdql.StatusWait) & F.Exists(MalformedField, false))
             .Sort(Builders<BsonDocument>.Sort.Ascending("_id"))
             .Limit(limit)
             .Project(Builders<BsonDocument>.Projection.Exclude("_id"))
             .ToListAsync(ct);
+
+    /// <summary>Set on a TDQL that is not in the API's shape, so the watcher stops picking it up.</summary>
+    public const string MalformedField = "_cybex_malformed";
+
+    /// <summary>Marks a TDQL nobody can answer; it stays for an operator to inspect.</summary>
+    public Task MarkMalformedAsync(string hash, string reason, CancellationToken ct) =>
+        mongo.Reports.UpdateOneAsync(ReportStore.TdqlFilter(hash), Builders<BsonDocument>.Update.Set(MalformedField, reason), cancellationToken: ct);
 
     /// <summary>Takes one waiting TDQL; null when another watcher (or an API redo) got there first.</summary>
     public async Task<Claim?> TryClaimAsync(BsonDocument waiting, Duration lease, CancellationToken ct)

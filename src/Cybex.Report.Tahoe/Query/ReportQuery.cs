@@ -119,7 +119,7 @@ public static partial class QueryValidator
                 if (!value.IsString) throw TypeError(value, "'string'", name);
                 if (!HashPattern().IsMatch(value.AsString))
                 {
-                    throw new QueryValidationException($"{PyRepr.Of(value)} does not match '^[A-Fa-f0-9]{{64}}$'", "pattern", name);
+                    throw new QueryValidationException($"{Shown(value)} does not match '^[A-Fa-f0-9]{{64}}$'", "pattern", name);
                 }
                 break;
         }
@@ -129,7 +129,7 @@ public static partial class QueryValidator
     {
         if (value.IsString && allowed.Contains(value.AsString)) return;
         var list = "[" + string.Join(", ", allowed.Select(PyRepr.Str)) + "]";
-        throw new QueryValidationException($"{PyRepr.Of(value)} is not one of {list}", "enum", name);
+        throw new QueryValidationException($"{Shown(value)} is not one of {list}", "enum", name);
     }
 
     // Draft-07 counts 2.0 as an integer; D5 takes it as 2 instead of crashing later.
@@ -139,14 +139,23 @@ public static partial class QueryValidator
             || (value.BsonType == BsonType.Double && double.IsFinite(value.AsDouble) && Math.Floor(value.AsDouble) == value.AsDouble);
         if (!isInteger) throw TypeError(value, "'integer'", name);
         var number = value.ToDouble();
-        if (number < minimum) throw new QueryValidationException($"{PyRepr.Of(value)} is less than the minimum of {minimum}", "minimum", name);
+        if (number < minimum) throw new QueryValidationException($"{Shown(value)} is less than the minimum of {minimum}", "minimum", name);
         if (maximum is { } max && number > max)
         {
-            throw new QueryValidationException($"{PyRepr.Of(value)} is greater than the maximum of {max}", "maximum", name);
+            throw new QueryValidationException($"{Shown(value)} is greater than the maximum of {max}", "maximum", name);
         }
-        if (number > int.MaxValue) throw new QueryValidationException($"{PyRepr.Of(value)} is greater than the maximum of {int.MaxValue}", "maximum", name);
+        if (number > int.MaxValue) throw new QueryValidationException($"{Shown(value)} is greater than the maximum of {int.MaxValue}", "maximum", name);
     }
 
+    // Hostile qdata can be megabytes long; the message names it without repeating all of it.
+    private static string Shown(BsonValue value)
+    {
+        var text = PyRepr.Of(value);
+        return text.Length <= MaxShown ? text : text[..(MaxShown - 3)] + "...";
+    }
+
+    private const int MaxShown = 300;
+
     private static QueryValidationException TypeError(BsonValue value, string types, string path) =>
-        new($"{PyRepr.Of(value)} is not of type {types}", "type", path);
+        new($"{Shown(value)} is not of type {types}", "type", path);
 }

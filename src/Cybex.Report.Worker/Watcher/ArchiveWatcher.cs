@@ -48,6 +48,13 @@ public sealed class ArchiveWatcher(
                 foreach (var waiting in await claims.WaitingAsync(_options.ClaimBatch, stoppingToken))
                 {
                     if (stoppingToken.IsCancellationRequested) break;
+                    if (!IsWellFormed(waiting, out var reason))
+                    {
+                        var hash = waiting.GetValue("_hash", "?").ToString();
+                        logger.LogWarning("TDQL {Tdql} is malformed ({Reason}); marked and skipped", hash, reason);
+                        if (Tahoe.Documents.TdqlHashes.IsValid(hash)) await claims.MarkMalformedAsync(hash!, reason, stoppingToken);
+                        continue;
+                    }
                     if (await claims.TryClaimAsync(waiting, Lease, stoppingToken) is not { } claim) continue;
                     var created = waiting["data"]["timestamp"][0].ToDouble();
                     await PublishAsync(claim, reclaim: false, created, stoppingToken);
@@ -78,6 +85,22 @@ public sealed class ArchiveWatcher(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static bool IsWellFormed(MongoDB.Bson.BsonDocument doc, out string reason)
+    {
+        try
+        {
+            Tahoe.Documents.Tdql.Parse(doc);
+            var edges = doc["_cref"].IsBsonArray && doc["_ref"].IsBsonArray;
+            reason = edges ? "" : "TDQL _cref or _ref is not a list";
+            return edges;
+        }
+        catch (Exception e) when (e is Tahoe.TahoeFormatException or KeyNotFoundException or InvalidCastException)
+        {
+            reason = e.Message;
+            return false;
+        }
+    }
 
     private async Task PublishAsync(Claim claim, bool reclaim, double createdSeconds, CancellationToken ct)
     {
