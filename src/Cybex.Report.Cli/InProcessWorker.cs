@@ -28,7 +28,7 @@ public static class InProcessWorker
             ["Mongo:ReportDatabase"] = mongo.ReportDatabase,
             ["Reports:PrivateKeyFile"] = privateKeyFile,
             ["Api:Host"] = "127.0.0.1",
-            ["Worker:PollIdleMilliseconds"] = "250",
+            ["Worker:PollIdleMilliseconds"] = "1000",
             ["Bus:StartTimeoutSeconds"] = "20",
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;

@@ -1,7 +1,4 @@
-using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Crypto.Generators;
-using Org.BouncyCastle.OpenSsl;
-using Org.BouncyCastle.Security;
+using System.Security.Cryptography;
 
 namespace Cybex.Report.Cli;
 
@@ -10,16 +7,7 @@ public static class KeyPairs
 {
     public static (string PrivatePem, string PublicPem) Generate()
     {
-        var generator = new RsaKeyPairGenerator();
-        generator.Init(new KeyGenerationParameters(new SecureRandom(), 2048));
-        var pair = generator.GenerateKeyPair();
-        return (Pem(pair.Private), Pem(pair.Public));
-    }
-
-    private static string Pem(AsymmetricKeyParameter key)
-    {
-        using var writer = new StringWriter();
-        new PemWriter(writer).WriteObject(key);
-        return writer.ToString();
+        using var rsa = RSA.Create(2048);
+        return (rsa.ExportRSAPrivateKeyPem(), rsa.ExportSubjectPublicKeyInfoPem());
     }
 }

@@ -7,6 +7,7 @@ var commands = new Dictionary<string, (string Help, Func<CliArgs, CancellationTo
     ["conformance"] = (ConformanceCommand.Help, ConformanceCommand.RunAsync, []),
     ["replay"] = (ReplayCommand.Help, ReplayCommand.RunAsync, ["with-worker"]),
     ["demo"] = (DemoCommand.Help, DemoCommand.RunAsync, ["keep"]),
+    ["bench"] = (BenchCommand.Help, BenchCommand.RunAsync, []),
     ["keygen"] = (KeygenCommand.Help, KeygenCommand.RunAsync, ["force"]),
     ["import"] = (ImportCommand.Help, ImportCommand.RunAsync, []),
     ["seed-demo"] = (SeedDemoCommand.Help, SeedDemoCommand.RunAsync, []),

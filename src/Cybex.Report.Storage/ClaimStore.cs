@@ -16,7 +16,6 @@ public sealed record Claim(string TdqlHash, Guid ClaimId, Instant ClaimedAt, int
 public sealed class ClaimStore(MongoContext mongo, IClock clock)
 {
     private static readonly FilterDefinitionBuilder<BsonDocument> F = Builders<BsonDocument>.Filter;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> KnownChildren = new();
 
     /// <summary>Hashes of TDQLs whose status is <c>wait</c>, oldest first.</summary>
     public async Task<List<BsonDocument>> WaitingAsync(int limit, CancellationToken ct) =>
@@ -33,8 +32,11 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
     public Task MarkMalformedAsync(string hash, string reason, CancellationToken ct) =>
         mongo.Reports.UpdateOneAsync(ReportStore.TdqlFilter(hash), Builders<BsonDocument>.Update.Set(MalformedField, reason), cancellationToken: ct);
 
-    /// <summary>Takes one waiting TDQL; null when another watcher (or an API redo) got there first.</summary>
-    public async Task<Claim?> TryClaimAsync(BsonDocument waiting, Duration lease, CancellationToken ct)
+    /// <summary>
+    /// Takes one waiting TDQL (compare-and-set of its status); null when another watcher or an API redo got
+    /// there first. The lease is recorded for a whole batch by <see cref="RecordLeasesAsync"/>.
+    /// </summary>
+    public async Task<Claim?> TryClaimAsync(BsonDocument waiting, CancellationToken ct)
     {
         var hash = waiting["_hash"].AsString;
         var (updated, children) = TdqlDocuments.ReplaceChildren(waiting, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing });
@@ -43,22 +45,26 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
             .Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]);
         var result = await mongo.Reports.UpdateOneAsync(filter, update, cancellationToken: ct);
         if (result.ModifiedCount != 1) return null;
-        var now = clock.GetCurrentInstant();
-        var claim = new Claim(hash, Guid.NewGuid(), now, 1);
-        var leaseDoc = new BsonDocument
-        {
-            { "tdql", hash }, { "claim", claim.ClaimId.ToString("N") }, { "claimed", now.ToDateTimeUtc() },
-            { "expires", (now + lease).ToDateTimeUtc() }, { "attempt", 1 },
-        };
         // The "processing" status child is one content-addressed document shared by every TDQL.
-        var missing = children.Where(c => KnownChildren.TryAdd(c["_hash"].AsString, 0)).ToList();
+        var missing = children.Where(c => KnownChildren.IsNew(c["_hash"].AsString)).ToList();
         if (missing.Count > 0)
         {
             var writes = missing.Select(c => (WriteModel<BsonDocument>)new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true });
             await mongo.Reports.BulkWriteAsync(writes, cancellationToken: ct);
         }
-        await mongo.Leases.ReplaceOneAsync(F.Eq("tdql", hash), leaseDoc, new ReplaceOptions { IsUpsert = true }, ct);
-        return claim;
+        return new Claim(hash, Guid.NewGuid(), clock.GetCurrentInstant(), 1);
+    }
+
+    /// <summary>Records the leases of freshly claimed TDQLs, replacing any stale lease of the same TDQL.</summary>
+    public async Task RecordLeasesAsync(IReadOnlyCollection<Claim> claims, Duration lease, CancellationToken ct)
+    {
+        if (claims.Count == 0) return;
+        await mongo.Leases.DeleteManyAsync(F.In("tdql", claims.Select(c => c.TdqlHash)), ct);
+        await mongo.Leases.InsertManyAsync(claims.Select(c => new BsonDocument
+        {
+            { "tdql", c.TdqlHash }, { "claim", c.ClaimId.ToString("N") }, { "claimed", c.ClaimedAt.ToDateTimeUtc() },
+            { "expires", (c.ClaimedAt + lease).ToDateTimeUtc() }, { "attempt", c.Attempt },
+        }), cancellationToken: ct);
     }
 
     /// <summary>Leases past their expiry, oldest first.</summary>
@@ -95,20 +101,6 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
             if (taken.ModifiedCount == 1) claims.Add(new Claim(l["tdql"].AsString, claimId, now, attempt));
         }
         return claims;
-    }
-
-    /// <summary>Returns a claim that will not be worked on (shutdown before publishing) to the waiting state.</summary>
-    public async Task ReleaseAsync(Claim claim, CancellationToken ct)
-    {
-        var doc = await mongo.Reports.Find(ReportStore.TdqlFilter(claim.TdqlHash) & F.Eq("data.status", Tdql.StatusProcessing))
-            .Project(Builders<BsonDocument>.Projection.Exclude("_id")).FirstOrDefaultAsync(ct);
-        if (doc is null) return;
-        var (updated, _) = TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusWait });
-        await mongo.Reports.UpdateOneAsync(
-            ReportStore.TdqlFilter(claim.TdqlHash) & F.Eq("data.status", Tdql.StatusProcessing),
-            Builders<BsonDocument>.Update.Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]),
-            cancellationToken: ct);
-        await mongo.Leases.DeleteOneAsync(F.Eq("tdql", claim.TdqlHash) & F.Eq("claim", claim.ClaimId.ToString("N")), ct);
     }
 
     /// <summary>Queries by status and the number of leases past expiry, for the status command and health.</summary>

@@ -6,12 +6,28 @@ namespace Cybex.Report.Storage;
 /// <summary>A user as the DAM sees them: the orgs whose <c>_usr_ref</c> lists them.</summary>
 public sealed record UserAccess(string UserHash, IReadOnlyList<string> OrgHashes);
 
-public sealed class IdentityStore(MongoContext mongo)
+/// <summary>
+/// Users and their orgs. Lookups may be cached for <c>Reports:IdentityCacheSeconds</c>: a change of org
+/// membership then takes effect within that time.
+/// </summary>
+public sealed class IdentityStore(MongoContext mongo, TimeSpan cacheFor = default)
 {
     private static readonly string[] UserSubTypes = ["cybexp_user", "cybexp_superuser"];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (UserAccess? User, DateTime Until)> _cache = new();
+
+    public async Task<UserAccess?> FindUserAsync(string userHash, CancellationToken ct)
+    {
+        if (cacheFor <= TimeSpan.Zero) return await LoadUserAsync(userHash, ct);
+        var now = DateTime.UtcNow;
+        if (_cache.TryGetValue(userHash, out var hit) && hit.Until > now) return hit.User;
+        var user = await LoadUserAsync(userHash, ct);
+        if (_cache.Count > 10_000) _cache.Clear();
+        _cache[userHash] = (user, now + cacheFor);
+        return user;
+    }
 
     /// <summary>The user and their orgs in one round trip, or null when the user does not exist.</summary>
-    public async Task<UserAccess?> FindUserAsync(string userHash, CancellationToken ct)
+    private async Task<UserAccess?> LoadUserAsync(string userHash, CancellationToken ct)
     {
         var f = Builders<BsonDocument>.Filter;
         var filter = f.Or(

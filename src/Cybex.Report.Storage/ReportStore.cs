@@ -37,7 +37,8 @@ public sealed class ReportStore(MongoContext mongo)
         {
             new ReplaceOneModel<BsonDocument>(F.Eq("itype", "report") & F.Eq("_hash", reportHash), report) { IsUpsert = true },
         };
-        writes.AddRange(children.Select(c => new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true }));
+        writes.AddRange(children.Where(c => KnownChildren.IsNew(c["_hash"].AsString))
+            .Select(c => new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true }));
         await mongo.Reports.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = false }, ct);
         var set = Builders<BsonDocument>.Update
             .Set("data.report_id", updated["data"]["report_id"])

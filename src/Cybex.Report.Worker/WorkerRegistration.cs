@@ -38,7 +38,8 @@ public static class WorkerRegistration
         services.AddSingleton<CommandCounter>();
         services.AddSingleton(sp => new MongoContext(sp.GetRequiredService<IOptions<MongoOptions>>().Value, sp.GetRequiredService<CommandCounter>()));
         services.AddSingleton<ArchiveStore>();
-        services.AddSingleton<IdentityStore>();
+        services.AddSingleton(sp => new IdentityStore(sp.GetRequiredService<MongoContext>(),
+            TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ReportOptions>>().Value.IdentityCacheSeconds)));
         services.AddSingleton<ReportStore>();
         services.AddSingleton<ClaimStore>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReportOptions>>().Value);

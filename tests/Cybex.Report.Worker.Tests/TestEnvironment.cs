@@ -8,10 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodaTime;
-using Org.BouncyCastle.Crypto.Generators;
-using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.OpenSsl;
-using Org.BouncyCastle.Security;
 
 namespace Cybex.Report.Worker.Tests;
 
@@ -25,19 +21,7 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     public static string RabbitHost => Environment.GetEnvironmentVariable("RABBITMQ_HOST") ?? "127.0.0.1";
 
-    private static readonly Lazy<(string Private, string Public)> KeyPair = new(() =>
-    {
-        var gen = new RsaKeyPairGenerator();
-        gen.Init(new KeyGenerationParameters(new SecureRandom(), 2048));
-        var pair = gen.GenerateKeyPair();
-        static string Pem(object o)
-        {
-            using var w = new StringWriter();
-            new PemWriter(w).WriteObject(o);
-            return w.ToString();
-        }
-        return (Pem(pair.Private), Pem(pair.Public));
-    });
+    private static readonly Lazy<(string Private, string Public)> KeyPair = new(Cli.KeyPairs.Generate);
 
     private readonly List<IHost> _hosts = [];
 

@@ -14,6 +14,10 @@ public sealed class ReportOptions
     [Range(1, long.MaxValue)]
     public long ThreatrankMaxPathSteps { get; set; } = 5_000_000;
 
+    /// <summary>How long a user's org membership may be reused between queries (0: looked up every time).</summary>
+    [Range(0, 3600)]
+    public int IdentityCacheSeconds { get; set; } = 10;
+
     /// <summary>PEM file of the private key that decrypts qdata (the counterpart of the API's pub.pem).</summary>
     public string? PrivateKeyFile { get; set; }
 }

@@ -23,14 +23,22 @@ public sealed class WorkerOptions
     [Range(1, 86400)]
     public int LeaseSeconds { get; set; } = 120;
 
-    [Range(10, 60000)]
-    public int PollMinMilliseconds { get; set; } = 50;
+    [Range(1, 60000)]
+    public int PollMinMilliseconds { get; set; } = 10;
+
+    /// <summary>How long the watcher keeps polling at the minimum interval after it last found work.</summary>
+    [Range(0, 600000)]
+    public int PollHotMilliseconds { get; set; } = 1000;
 
     [Range(100, 600000)]
-    public int PollIdleMilliseconds { get; set; } = 2000;
+    public int PollIdleMilliseconds { get; set; } = 1000;
 
     [Range(1, 10000)]
     public int ClaimBatch { get; set; } = 100;
+
+    /// <summary>Claims of one batch in flight at once.</summary>
+    [Range(1, 256)]
+    public int ClaimParallelism { get; set; } = 16;
 
     [Range(1, 3600)]
     public int ShutdownTimeoutSeconds { get; set; } = 30;

@@ -29,6 +29,8 @@ public sealed class ArchiveWatcher(
         var idle = TimeSpan.FromMilliseconds(_options.PollIdleMilliseconds);
         var expiredScanEvery = Duration.FromSeconds(Math.Clamp(_options.LeaseSeconds / 4.0, 1, 30));
         var nextExpiredScan = Instant.MinValue;
+        var hot = TimeSpan.FromMilliseconds(_options.PollHotMilliseconds);
+        var lastWork = DateTimeOffset.MinValue;
         logger.LogInformation("Archive watcher started: lease {Lease}s, poll {Min}-{Idle} ms", _options.LeaseSeconds, _options.PollMinMilliseconds, _options.PollIdleMilliseconds);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -45,22 +47,34 @@ public sealed class ArchiveWatcher(
                         claimed++;
                     }
                 }
-                foreach (var waiting in await claims.WaitingAsync(_options.ClaimBatch, stoppingToken))
+                var waiting = new List<MongoDB.Bson.BsonDocument>();
+                foreach (var doc in await claims.WaitingAsync(_options.ClaimBatch, stoppingToken))
                 {
-                    if (stoppingToken.IsCancellationRequested) break;
-                    if (!IsWellFormed(waiting, out var reason))
+                    if (IsWellFormed(doc, out var reason))
                     {
-                        var hash = waiting.GetValue("_hash", "?").ToString();
-                        logger.LogWarning("TDQL {Tdql} is malformed ({Reason}); marked and skipped", hash, reason);
-                        if (Tahoe.Documents.TdqlHashes.IsValid(hash)) await claims.MarkMalformedAsync(hash!, reason, stoppingToken);
+                        waiting.Add(doc);
                         continue;
                     }
-                    if (await claims.TryClaimAsync(waiting, Lease, stoppingToken) is not { } claim) continue;
-                    var created = waiting["data"]["timestamp"][0].ToDouble();
+                    var hash = doc.GetValue("_hash", "?").ToString();
+                    logger.LogWarning("TDQL {Tdql} is malformed ({Reason}); marked and skipped", hash, reason);
+                    if (Tahoe.Documents.TdqlHashes.IsValid(hash)) await claims.MarkMalformedAsync(hash!, reason, stoppingToken);
+                }
+                // Claims are independent single-document updates: run them side by side, not one after another.
+                var fresh = new System.Collections.Concurrent.ConcurrentBag<(Claim Claim, double Created)>();
+                await Parallel.ForEachAsync(waiting, new ParallelOptions { MaxDegreeOfParallelism = _options.ClaimParallelism, CancellationToken = stoppingToken },
+                    async (doc, ct) =>
+                    {
+                        if (await claims.TryClaimAsync(doc, ct) is { } claim) fresh.Add((claim, doc["data"]["timestamp"][0].ToDouble()));
+                    });
+                await claims.RecordLeasesAsync(fresh.Select(f => f.Claim).ToList(), Lease, stoppingToken);
+                foreach (var (claim, created) in fresh)
+                {
                     await PublishAsync(claim, reclaim: false, created, stoppingToken);
                     claimed++;
                 }
-                delay = claimed > 0 ? TimeSpan.FromMilliseconds(_options.PollMinMilliseconds) : Min(delay * 2, idle);
+                // Stay quick for a moment after work (queries come in bursts), then back off towards idle.
+                if (claimed > 0) lastWork = DateTimeOffset.UtcNow;
+                delay = DateTimeOffset.UtcNow - lastWork < hot ? TimeSpan.FromMilliseconds(_options.PollMinMilliseconds) : Min(delay * 2, idle);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

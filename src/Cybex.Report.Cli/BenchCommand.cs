@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json;
+using Cybex.Report.Conformance;
+using Cybex.Report.Storage;
+using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Tahoe.Query;
+using Cybex.Report.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MongoDB.Bson;
+using NodaTime;
+
+namespace Cybex.Report.Cli;
+
+public static class BenchCommand
+{
+    public const string Help = """
+        cybex-report bench [--events N] [--queries N] [--mode burst|closed] [--concurrency C]
+                           [--related-percent P] [--idle-seconds S] [--json FILE] [--mongo URL]
+          Seeds a scratch archive (3 orgs), writes TDQLs the way the API does (encrypted), runs the worker
+          in this process on RabbitMQ and prints: reports/s, latency from TDQL insert to nonce (p50, p95, p99,
+          max), database commands per report by type, commands while idle, CPU seconds and peak memory of
+          this process and of the test database server (when tests/services.sh started it).
+          --events N           archive size (default 300 events, about 800 documents)
+          --queries N          queries to run (default 200)
+          --mode burst|closed  all queries at once (default), or C clients each waiting for its nonce
+          --concurrency C      clients in closed mode (default 8)
+          --related-percent P  share of related level-1 queries, the rest count (default 30)
+          --idle-seconds S     idle measurement after the run (default 10)
+          --json FILE          also write the figures as JSON
+        """;
+
+    public static async Task<int> RunAsync(CliArgs args, CancellationToken ct)
+    {
+        var events = args.GetInt("events", 300, 10, 1_000_000);
+        var queries = args.GetInt("queries", 200, 1, 1_000_000);
+        var mode = args.Get("mode") ?? "burst";
+        if (mode is not ("burst" or "closed")) throw new CliException("--mode must be burst or closed");
+        var concurrency = args.GetInt("concurrency", 8, 1, 10_000);
+        var relatedPercent = args.GetInt("related-percent", 30, 0, 100);
+        var idleSeconds = args.GetInt("idle-seconds", 10, 0, 3600);
+        var jsonFile = args.Get("json");
+        var mongoUrl = Common.MongoUrl(args);
+        args.EnsureAllUsed();
+
+        var scratch = $"bench{Guid.NewGuid():N}"[..13];
+        var options = new MongoOptions { Url = mongoUrl, TahoeDatabase = scratch + "_tahoe", IdentityDatabase = scratch + "_identity", ReportDatabase = scratch + "_report" };
+        var mongo = new MongoContext(options, new CommandCounter());
+        await Common.PingAsync(mongo, ct);
+        var clock = SystemClock.Instance;
+        var archive = DemoArchive.Generate(events, 7, clock.GetCurrentInstant());
+        var (privatePem, publicPem) = KeyPairs.Generate();
+        var keyFile = Path.Combine(Path.GetTempPath(), scratch + ".pem");
+        await File.WriteAllTextAsync(keyFile, privatePem, ct);
+        var commandsByType = new ConcurrentDictionary<string, ConcurrentBag<long>>();
+        using var listener = ListenForReportCommands(commandsByType);
+        IHost? worker = null;
+        try
+        {
+            await ImportCommand.Upsert(mongo.Archive, archive.ArchiveDocs, ct);
+            await ImportCommand.Upsert(mongo.Identity, archive.IdentityDocs, ct);
+            Console.WriteLine($"archive: {archive.ArchiveDocs.Count} documents, {events} events, 3 orgs; {queries} queries, {mode}{(mode == "closed" ? $" x{concurrency}" : "")}, {relatedPercent}% related");
+            worker = await InProcessWorker.StartAsync(options, keyFile, scratch + "-", clock, new Dictionary<string, string?> { ["Worker:PollIdleMilliseconds"] = "1000" }, ct);
+            var workerCounter = worker.Services.GetRequiredService<MongoContext>().Counter;
+            var submitter = new QuerySubmitter(new ReportStore(mongo), QueryCipher.FromPem(publicPem), clock);
+            var plan = Plan(archive, queries, relatedPercent);
+            var dbPid = DatabasePid();
+            var dbCpuBefore = ProcessCpu(dbPid);
+            var self = Process.GetCurrentProcess();
+            var cpuBefore = self.TotalProcessorTime;
+            var commandsBefore = workerCounter.Total;
+            var latencies = new ConcurrentBag<double>();
+            var progress = new Progress("bench", queries);
+            var done = 0;
+            var lost = 0;
+            var wall = Stopwatch.StartNew();
+
+            async Task RunOne((string Type, BsonDocument Qdata, string User) q)
+            {
+                var sw = Stopwatch.StartNew();
+                using var pending = await submitter.SubmitAsync(q.Type, q.Qdata, archive.UserHashes[q.User], ct);
+                if (await pending.WaitAsync(TimeSpan.FromSeconds(600), ct)) latencies.Add(sw.Elapsed.TotalMilliseconds);
+                else Interlocked.Increment(ref lost);
+                progress.Report(Interlocked.Increment(ref done));
+            }
+
+            if (mode == "burst")
+            {
+                await Task.WhenAll(plan.Select(RunOne));
+            }
+            else
+            {
+                var next = -1;
+                await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+                {
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < plan.Count) await RunOne(plan[i]);
+                }));
+            }
+            wall.Stop();
+            progress.Done();
+            var runCommands = workerCounter.Total - commandsBefore;
+            var cpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+            var dbCpu = ProcessCpu(dbPid) - dbCpuBefore;
+            // Let the watcher back off to its idle interval before measuring idle traffic.
+            if (idleSeconds > 0) await Task.Delay(TimeSpan.FromSeconds(3), ct);
+            var idleBefore = workerCounter.Total;
+            if (idleSeconds > 0) await Task.Delay(TimeSpan.FromSeconds(idleSeconds), ct);
+            var idleRate = idleSeconds > 0 ? (workerCounter.Total - idleBefore) / (double)idleSeconds : double.NaN;
+
+            var sorted = latencies.Order().ToList();
+            var figures = new Dictionary<string, object?>
+            {
+                ["mode"] = mode, ["concurrency"] = mode == "closed" ? concurrency : null, ["queries"] = queries, ["answered"] = sorted.Count, ["lost"] = lost,
+                ["archive_documents"] = archive.ArchiveDocs.Count, ["events"] = events,
+                ["wall_seconds"] = Math.Round(wall.Elapsed.TotalSeconds, 3),
+                ["reports_per_second"] = Math.Round(sorted.Count / wall.Elapsed.TotalSeconds, 2),
+                ["latency_ms"] = new Dictionary<string, double>
+                {
+                    ["p50"] = Math.Round(ReplayRunner.Percentile(sorted, 0.50), 1), ["p95"] = Math.Round(ReplayRunner.Percentile(sorted, 0.95), 1),
+                    ["p99"] = Math.Round(ReplayRunner.Percentile(sorted, 0.99), 1), ["max"] = Math.Round(sorted.LastOrDefault(), 1),
+                },
+                ["db_commands_per_report"] = commandsByType.ToDictionary(kv => kv.Key, kv =>
+                {
+                    var values = kv.Value.Order().ToList();
+                    return new Dictionary<string, long> { ["median"] = values[values.Count / 2], ["max"] = values[^1] };
+                }),
+                ["db_commands_per_report_all_roles"] = Math.Round(runCommands / (double)Math.Max(1, sorted.Count), 2),
+                ["db_commands_per_second_idle"] = Math.Round(idleRate, 2),
+                ["process_cpu_seconds"] = Math.Round(cpu, 2),
+                ["process_peak_memory_mb"] = Math.Round(self.PeakWorkingSet64 / 1048576.0, 1),
+                ["database_server_cpu_seconds"] = dbPid is null ? null : Math.Round(dbCpu, 2),
+            };
+            Print(figures);
+            if (jsonFile is not null) await File.WriteAllTextAsync(jsonFile, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }), ct);
+            return lost == 0 ? 0 : 1;
+        }
+        finally
+        {
+            if (worker is not null)
+            {
+                await worker.StopAsync(CancellationToken.None);
+                worker.Dispose();
+            }
+            File.Delete(keyFile);
+            foreach (var db in new[] { options.TahoeDatabase, options.IdentityDatabase, options.ReportDatabase }) await mongo.Client.DropDatabaseAsync(db, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Count and related-level-1 queries on attributes of the archive, by users in different orgs. A distinct
+    /// <c>from</c> of a few epoch seconds keeps every TDQL distinct (the API folds identical queries of one
+    /// hour into one TDQL) without changing any result.
+    /// </summary>
+    private static List<(string Type, BsonDocument Qdata, string User)> Plan(GeneratedArchive archive, int queries, int relatedPercent)
+    {
+        var rng = new Random(11);
+        var attributes = archive.ArchiveDocs.Where(d => d["itype"] == "attribute" && QueryValidator.SubTypes.Contains(d["sub_type"].AsString)).ToList();
+        var users = new[] { "alice", "bob", "carol" };
+        var plan = new List<(string, BsonDocument, string)>();
+        for (var i = 0; i < queries; i++)
+        {
+            var a = attributes[rng.Next(attributes.Count)];
+            var related = rng.Next(100) < relatedPercent;
+            var qdata = new BsonDocument { { "sub_type", a["sub_type"] }, { "data", a["data"] }, { "from", (i + 1).ToString(CultureInfo.InvariantCulture) } };
+            if (related) qdata["level"] = 1;
+            plan.Add((related ? "related" : "count", qdata, users[rng.Next(users.Length)]));
+        }
+        return plan;
+    }
+
+    private static MeterListener ListenForReportCommands(ConcurrentDictionary<string, ConcurrentBag<long>> byType)
+    {
+        var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == WorkerMetrics.MeterName && instrument.Name == "cybex_report_db_commands") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var type = "other";
+            foreach (var tag in tags) if (tag.Key == "type") type = tag.Value?.ToString() ?? "other";
+            byType.GetOrAdd(type, _ => []).Add(value);
+        });
+        listener.Start();
+        return listener;
+    }
+
+    private static int? DatabasePid()
+    {
+        var state = Environment.GetEnvironmentVariable("CYBEX_STATE");
+        var file = state is null ? null : Path.Combine(state, "congodb.pid");
+        return file is not null && File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var pid) ? pid : null;
+    }
+
+    private static double ProcessCpu(int? pid)
+    {
+        if (pid is null) return 0;
+        try
+        {
+            using var p = Process.GetProcessById(pid.Value);
+            return p.TotalProcessorTime.TotalSeconds;
+        }
+        catch (ArgumentException)
+        {
+            return 0;
+        }
+    }
+
+    private static void Print(Dictionary<string, object?> figures)
+    {
+        foreach (var (key, value) in figures)
+        {
+            var text = value switch
+            {
+                null => "n/a",
+                Dictionary<string, double> d => string.Join(", ", d.Select(kv => $"{kv.Key} {kv.Value.ToString(CultureInfo.InvariantCulture)}")),
+                Dictionary<string, Dictionary<string, long>> d => string.Join("; ", d.Select(kv => $"{kv.Key}: median {kv.Value["median"]}, max {kv.Value["max"]}")),
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString(),
+            };
+            Console.WriteLine($"{key,-34} {text}");
+        }
+    }
+}
