@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real local services for tests and the demo: RabbitMQ (Debian package, management plugin) and CongoDB
 # (MongoDB wire protocol, from npm), both on 127.0.0.1 with state under $CYBEX_STATE.
-#   tests/services.sh start|stop|status|env
+#   tests/services.sh start|stop|status|env   (and rabbitmq-stop|rabbitmq-start|congodb-pause|congodb-resume for fault tests)
 # start installs what is missing, starts both, waits until each answers and prints the connection settings
 # as shell exports (eval "$(tests/services.sh env)" in another shell). stop stops exactly what start started.
 set -euo pipefail
@@ -119,5 +119,10 @@ case "${1:-}" in
     if alive "$CONGO_PID" && port_open "$MONGO_PORT"; then echo "congodb: running"; else echo "congodb: stopped"; rc=1; fi
     exit $rc ;;
   env) print_env ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  # Fault injection for the fault suite: the broker down and up, the database frozen and thawed.
+  rabbitmq-stop) stop_rabbitmq ;;
+  rabbitmq-start) start_rabbitmq ;;
+  congodb-pause) alive "$CONGO_PID" && kill -STOP "$(cat "$CONGO_PID")" ;;
+  congodb-resume) alive "$CONGO_PID" && kill -CONT "$(cat "$CONGO_PID")" ;;
+  *) echo "usage: $0 start|stop|status|env|rabbitmq-stop|rabbitmq-start|congodb-pause|congodb-resume" >&2; exit 2 ;;
 esac

@@ -54,6 +54,9 @@ public sealed class QuerySubmitter(ReportStore store, QueryCipher? publicKey, IC
 /// <summary>A submitted query whose nonce has not arrived yet. Dispose stops its listener.</summary>
 public sealed class PendingQuery(string tdqlHash, TcpListener listener, string nonce, DateTimeOffset submittedAt) : IDisposable
 {
+    private TcpListener _listener = listener;
+    private readonly int _port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
     public string TdqlHash { get; } = tdqlHash;
 
     public DateTimeOffset SubmittedAt { get; } = submittedAt;
@@ -70,7 +73,18 @@ public sealed class PendingQuery(string tdqlHash, TcpListener listener, string n
         {
             while (true)
             {
-                using var client = await listener.AcceptTcpClientAsync(cts.Token);
+                TcpClient client;
+                try
+                {
+                    client = await _listener.AcceptTcpClientAsync(cts.Token);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+                {
+                    // The listener is down on purpose (StopListening); wait for it to come back.
+                    await Task.Delay(50, cts.Token);
+                    continue;
+                }
+                using var _ = client;
                 var buffer = new byte[64];
                 var read = 0;
                 var stream = client.GetStream();
@@ -98,5 +112,16 @@ public sealed class PendingQuery(string tdqlHash, TcpListener listener, string n
         }
     }
 
-    public void Dispose() => listener.Stop();
+    /// <summary>Takes the listener down, as an API that is briefly unavailable (connections are refused).</summary>
+    public void StopListening() => _listener.Stop();
+
+    /// <summary>Listens again on the same port.</summary>
+    public void StartListening()
+    {
+        _listener = new TcpListener(IPAddress.Loopback, _port);
+        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Start();
+    }
+
+    public void Dispose() => _listener.Stop();
 }

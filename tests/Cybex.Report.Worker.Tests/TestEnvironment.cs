@@ -88,8 +88,39 @@ public sealed class TestEnvironment : IAsyncDisposable
         return host;
     }
 
+    /// <summary>The worker as its own process (dotnet cybex-report-worker.dll), configured through the environment.</summary>
+    public System.Diagnostics.Process StartWorkerProcess(int concurrency)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "cybex-report-worker.dll"))
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in Settings()) info.Environment[key.Replace(":", "__")] = value;
+        info.Environment["Worker__ConcurrentMessageLimit"] = concurrency.ToString();
+        info.Environment["Worker__PrefetchCount"] = concurrency.ToString();
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = System.Diagnostics.Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+        return process;
+    }
+
+    private readonly List<System.Diagnostics.Process> _processes = [];
+
+    public IReadOnlyList<System.Diagnostics.Process> StartWorkerProcessesSoFar() => _processes.ToList();
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var process in _processes)
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
         foreach (var host in _hosts)
         {
             await host.StopAsync(TimeSpan.FromSeconds(10));

@@ -19,7 +19,7 @@ public sealed class ReportCompletedConsumerDefinition : ConsumerDefinition<Repor
         // D11: an API that is briefly down gets the reply later, with backoff; then the _error queue.
         endpointConfigurator.UseMessageRetry(r =>
         {
-            r.Exponential(6, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
+            r.Intervals(250, 500, 1000, 2000, 4000, 8000, 10000, 10000);
             r.Handle<SocketException>();
             r.Handle<TimeoutException>();
             r.Handle<IOException>();
