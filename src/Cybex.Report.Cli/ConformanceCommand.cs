@@ -24,7 +24,8 @@ public static class ConformanceCommand
         foreach (var (qtype, counts) in result.CommandsByType.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             var sorted = counts.Order().ToList();
-            Console.WriteLine($"database commands per {qtype} report: median {sorted[sorted.Count / 2]}, max {sorted[^1]} ({sorted.Count} reports)");
+            var ms = result.MillisecondsByType[qtype];
+            Console.WriteLine($"database commands per {qtype} report: median {sorted[sorted.Count / 2]}, max {sorted[^1]} ({sorted.Count} reports, slowest {ms.Max():0} ms)");
         }
         Console.WriteLine($"conformance: {result.Passed} passed, {result.Failed} failed");
         return result.Failed > 0 ? 1 : 0;

@@ -10,7 +10,7 @@ using NodaTime;
 
 namespace Cybex.Report.Conformance;
 
-public sealed record ConformanceResult(int Passed, int Failed, IReadOnlyDictionary<string, List<long>> CommandsByType);
+public sealed record ConformanceResult(int Passed, int Failed, IReadOnlyDictionary<string, List<long>> CommandsByType, IReadOnlyDictionary<string, List<double>> MillisecondsByType);
 
 /// <summary>
 /// Loads a fixture into scratch databases, answers every query through the consumers' own
@@ -62,6 +62,15 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
         var processor = new ReportProcessor(store, new IdentityStore(mongo), generator, clock, pem is null ? null : QueryCipher.FromPem(pem));
         int passed = 0, failed = 0;
         var commands = new Dictionary<string, List<long>>();
+        var durations = new Dictionary<string, List<double>>();
+
+        void Measure(string type, long n, double ms)
+        {
+            if (!commands.TryGetValue(type, out var c)) commands[type] = c = [];
+            if (!durations.TryGetValue(type, out var d)) durations[type] = d = [];
+            c.Add(n);
+            d.Add(ms);
+        }
 
         void Record(string id, string? mismatch)
         {
@@ -74,25 +83,25 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
             output.WriteLine($"MISMATCH {id}: {mismatch}");
         }
 
-        async Task<(BsonDocument? Report, string? Status, long Commands)> Run(BsonDocument q)
+        async Task<(BsonDocument? Report, string? Status, long Commands, double Ms)> Run(BsonDocument q)
         {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
             var (tdql, children) = TdqlDocuments.Build(q["qtype"].AsString, q["qhash"].AsString, q["tdql_qdata"].AsString, q["userid"].AsString,
                 file.FrozenNow, q["encrypted"].AsBoolean, Tdql.StatusProcessing, new TdqlSocket("127.0.0.1", 1, "0"));
             await store.InsertTdqlAsync(tdql, children, ct);
             var result = await processor.ProcessAsync(tdql["_hash"].AsString, ct);
-            if (result is null) return (null, null, 0);
+            if (result is null) return (null, null, 0, sw.Elapsed.TotalMilliseconds);
+            var ms = sw.Elapsed.TotalMilliseconds;
             var stored = await store.FindTdqlAsync(tdql["_hash"].AsString, ct);
             var status = stored is null ? null : Tdql.Parse(stored).Status;
             if (stored is not null && Tdql.Parse(stored).ReportId != result.Report["_hash"].AsString) status = "report_id-mismatch";
-            return (await store.FindReportAsync(result.Report["_hash"].AsString, ct), status, result.DatabaseCommands);
+            return (await store.FindReportAsync(result.Report["_hash"].AsString, ct), status, result.DatabaseCommands, ms);
         }
 
         foreach (var q in file.Queries)
         {
-            var (report, status, n) = await Run(q);
-            var qtype = q["qtype"].AsString;
-            if (!commands.TryGetValue(qtype, out var list)) commands[qtype] = list = [];
-            list.Add(n);
+            var (report, status, n, ms) = await Run(q);
+            Measure(q["qtype"].AsString, n, ms);
             Record(q["id"].AsString, report is null ? "no report stored" : Check(Expectation.For(q, file), report, status));
         }
 
@@ -100,7 +109,7 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
         {
             foreach (var q in sequence["queries"].AsBsonArray.Select(v => v.AsBsonDocument))
             {
-                var (report, status, _) = await Run(q);
+                var (report, status, _, _) = await Run(q);
                 Record(q["id"].AsString, report is null ? "no report stored" : CheckSequence(q, report, status));
             }
         }
@@ -111,9 +120,9 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
             var target = file.ArchiveDocs.First(d => d["_hash"] == hash);
             var user = new UserAccess("conformance", [target["orgid"].AsString]);
             using var scope = CommandCounter.Begin();
+            var sw = System.Diagnostics.Stopwatch.StartNew();
             var outcome = await generator.ThreatrankAsync(new ReportQuery { Hash = hash }, user, ct);
-            if (!commands.TryGetValue("threatrank_direct", out var list)) commands["threatrank_direct"] = list = [];
-            list.Add(scope.Commands);
+            Measure("threatrank_direct", scope.Commands, sw.Elapsed.TotalMilliseconds);
             Record($"threatrank_direct {t["label"]}", Check(new Expectation.ReadyWith(Expectation.DirectValue(t), 1, 1, 1e-9), outcome.ToDocument("threatrank", "", clock.GetCurrentInstant()), outcome.Status));
         }
 
@@ -134,7 +143,7 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
             Record(pq["id"].AsString, mismatch);
         }
 
-        return new ConformanceResult(passed, failed, commands);
+        return new ConformanceResult(passed, failed, commands, durations);
     }
 
     // A failed report's text ends in jsonschema's pretty-printed dump, which we do not reproduce.

@@ -1,0 +1,86 @@
+using Cybex.Report.Storage.Reports;
+using Cybex.Report.Tahoe;
+using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Tahoe.Query;
+using Cybex.Report.Tahoe.Time;
+using Cybex.Report.Tahoe.Json;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using NodaTime;
+using Xunit;
+
+namespace Cybex.Report.Storage.Tests;
+
+public class ClaimAndLimitTests
+{
+    private static readonly Instant Now = Instant.FromUnixTimeSeconds(1_700_000_000);
+
+    private static (BsonDocument Tdql, IReadOnlyList<BsonDocument> Children) Waiting(string qhashSeed) =>
+        TdqlDocuments.Build("count", Canonical.Sha256Hex(qhashSeed), "b'{}'", new string('a', 64), TahoeTime.ToEpochSeconds(Now), false,
+            Tdql.StatusWait, new TdqlSocket("0.0.0.0", 1, "00"));
+
+    [Fact]
+    public async Task A_claim_is_taken_once_and_keeps_the_tdql_parsable()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        var (tdql, children) = Waiting("one");
+        await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => claims.TryClaimAsync(tdql, CancellationToken.None)));
+
+        Assert.Single(attempts, a => a is not null);
+        var stored = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+        Assert.Equal(Tdql.StatusProcessing, Tdql.Parse(stored).Status);
+        Assert.Contains(TahoeHash.Attribute("status", "processing"), stored["_cref"].AsBsonArray.Select(v => v.AsString));
+        Assert.DoesNotContain(TahoeHash.Attribute("status", "wait"), stored["_ref"].AsBsonArray.Select(v => v.AsString));
+        Assert.Empty(await claims.WaitingAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task An_expired_lease_is_claimed_again_and_a_finished_one_is_dropped()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        var (stuck, stuckChildren) = Waiting("stuck");
+        var (done, doneChildren) = Waiting("done");
+        await store.InsertTdqlAsync(stuck, stuckChildren, CancellationToken.None);
+        await store.InsertTdqlAsync(done, doneChildren, CancellationToken.None);
+        var taken = new List<Claim>();
+        foreach (var t in new[] { stuck, done }) taken.Add((await claims.TryClaimAsync(t, CancellationToken.None))!);
+        // A lease of zero length has expired by the next look.
+        await claims.RecordLeasesAsync(taken, Duration.FromSeconds(-1), CancellationToken.None);
+        var doneDoc = (await store.FindTdqlAsync(done["_hash"].AsString, CancellationToken.None))!;
+        await store.CompleteAsync(doneDoc, Tahoe.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
+
+        var again = await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None);
+
+        var reclaimed = Assert.Single(again);
+        Assert.Equal(stuck["_hash"].AsString, reclaimed.TdqlHash);
+        Assert.Equal(2, reclaimed.Attempt);
+        Assert.NotEqual(taken[0].ClaimId, reclaimed.ClaimId);
+        Assert.Equal(1, await mongo.Context.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Empty(await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(100, 100)]
+    [InlineData(0, 120)]
+    [InlineData(50, 50)]
+    public async Task Count_limit_is_an_option(long limit, int expected)
+    {
+        await using var mongo = new TestMongo();
+        var attribute = TahoeDocuments.Attribute("ipv4", "192.0.2.1");
+        await mongo.Context.Archive.InsertOneAsync(attribute.DeepClone().AsBsonDocument);
+        await mongo.Context.Archive.InsertManyAsync(Enumerable.Range(0, 120).Select(i =>
+            TahoeDocuments.Event("sighting", [attribute], "org", Instant.FromUnixTimeSeconds(1_600_000_000 + i))));
+        var generator = new ReportGenerator(new ArchiveStore(mongo.Context), new ReportOptions { CountLimit = limit }, new FrozenClock(Now));
+        var query = QueryValidator.Validate("count", PyJsonReader.Parse("""{"sub_type":"ipv4","data":"192.0.2.1"}"""));
+
+        var outcome = await generator.CountAsync(query, new TimeRange(NodaConstants.UnixEpoch, Now), new UserAccess("u", ["org"]), CancellationToken.None);
+
+        Assert.Equal(expected, outcome.Data.ToInt32());
+    }
+}
