@@ -78,10 +78,23 @@ public static class BenchCommand
             var lost = 0;
             var wall = Stopwatch.StartNew();
 
+            // The API double's writes share one client; its connection pool queues at most a few hundred operations.
+            using var writers = new SemaphoreSlim(100);
+
             async Task RunOne((string Type, BsonDocument Qdata, string User) q)
             {
                 var sw = Stopwatch.StartNew();
-                using var pending = await submitter.SubmitAsync(q.Type, q.Qdata, archive.UserHashes[q.User], ct);
+                PendingQuery pendingQuery;
+                await writers.WaitAsync(ct);
+                try
+                {
+                    pendingQuery = await submitter.SubmitAsync(q.Type, q.Qdata, archive.UserHashes[q.User], ct);
+                }
+                finally
+                {
+                    writers.Release();
+                }
+                using var pending = pendingQuery;
                 if (await pending.WaitAsync(TimeSpan.FromSeconds(600), ct)) latencies.Add(sw.Elapsed.TotalMilliseconds);
                 else Interlocked.Increment(ref lost);
                 progress.Report(Interlocked.Increment(ref done));
