@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CYBEX_STATE="${CYBEX_STATE:-/tmp/cybex-demo}"
-trap 'bash tests/services.sh stop || true' EXIT
+# Leave nothing behind: the services and their state go when the demo ends (the keys in secrets/ stay).
+trap 'bash tests/services.sh stop || true; rm -rf "$CYBEX_STATE"' EXIT
 eval "$(bash tests/services.sh start)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/Cybex.Report.Cli -c Release -nologo -v q

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MongoDB.Bson;
 using Xunit;
 
 namespace Cybex.Report.Worker.Tests;
@@ -70,6 +71,26 @@ public class CliTests
         Assert.Equal(4, code);
         Assert.Contains("message broker unreachable", err);
         Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public async Task Import_refuses_a_document_whose_hash_does_not_match_and_loads_good_ones()
+    {
+        var good = Tahoe.Documents.TahoeDocuments.Attribute("ipv4", "192.0.2.77");
+        var bad = good.DeepClone().AsBsonDocument;
+        bad["data"] = "192.0.2.78";
+        var file = Path.Combine(Path.GetTempPath(), $"import-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, $"[{good.ToJson()}, {bad.ToJson()}]");
+        var db = $"imp{Guid.NewGuid():N}"[..12];
+        var refused = await RunAsync(["import", "--db", "tahoe", file, "--tahoe-db", db]);
+        Assert.Equal(2, refused.Exit);
+        Assert.Contains("does not match its _hash; nothing imported", refused.Err);
+
+        await File.WriteAllTextAsync(file, $"[{good.ToJson()}]");
+        var imported = await RunAsync(["import", "--db", "tahoe", file, "--tahoe-db", db]);
+        Assert.Equal(0, imported.Exit);
+        Assert.Contains("imported 1 documents", imported.Out);
+        await new MongoDB.Driver.MongoClient(TestEnvironment.MongoUrl).DropDatabaseAsync(db);
     }
 
     [Fact]

@@ -20,8 +20,13 @@ public sealed class WorkerOptions
     [Range(1, 4096)]
     public int PrefetchCount { get; set; } = 64;
 
+    /// <summary>
+    /// How long a claim may stay unfinished before another watcher takes it over. It must outlast the longest
+    /// queue backlog: a request still queued when its lease expires is published again (and then only
+    /// re-announced, since the first copy finished it).
+    /// </summary>
     [Range(1, 86400)]
-    public int LeaseSeconds { get; set; } = 120;
+    public int LeaseSeconds { get; set; } = 300;
 
     [Range(1, 60000)]
     public int PollMinMilliseconds { get; set; } = 10;
