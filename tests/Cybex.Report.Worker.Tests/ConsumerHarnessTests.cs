@@ -12,8 +12,24 @@ using Xunit;
 namespace Cybex.Report.Worker.Tests;
 
 /// <summary>Consumer logic on MassTransit's in-memory test harness, against the Mongo-compatible server.</summary>
-public class ConsumerHarnessTests
+public class ConsumerHarnessTests : IAsyncLifetime
 {
+    private readonly TestEnvironment _env = new();
+    private ServiceProvider _provider = null!;
+    private ITestHarness _harness = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _env.LoadFixtureAsync();
+        (_provider, _harness) = await StartAsync(_env);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _provider.DisposeAsync();
+        await _env.DisposeAsync();
+    }
+
     private static async Task<(ServiceProvider Provider, ITestHarness Harness)> StartAsync(TestEnvironment env)
     {
         var settings = env.Settings("InMemory");
@@ -42,10 +58,7 @@ public class ConsumerHarnessTests
     [Fact]
     public async Task Report_requested_produces_a_stored_report_and_announces_it()
     {
-        await using var env = new TestEnvironment();
-        await env.LoadFixtureAsync();
-        var (provider, harness) = await StartAsync(env);
-        await using var _ = provider;
+        var (env, harness) = (_env, _harness);
         var tdql = await InsertProcessingTdqlAsync(env, "count", """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""", "alice");
 
         await harness.Bus.Publish(new ReportRequested(tdql, Guid.NewGuid(), DateTimeOffset.UtcNow));
@@ -62,10 +75,7 @@ public class ConsumerHarnessTests
     [Fact]
     public async Task A_bad_query_ends_as_a_failed_report_not_an_exception()
     {
-        await using var env = new TestEnvironment();
-        await env.LoadFixtureAsync();
-        var (provider, harness) = await StartAsync(env);
-        await using var _ = provider;
+        var (env, harness) = (_env, _harness);
         var tdql = await InsertProcessingTdqlAsync(env, "count", """{"sub_type": "\"md5\""}""", "alice");
 
         await harness.Bus.Publish(new ReportRequested(tdql, Guid.NewGuid(), DateTimeOffset.UtcNow));
@@ -80,10 +90,7 @@ public class ConsumerHarnessTests
     [Fact]
     public async Task A_redelivered_request_reannounces_the_finished_report_without_recomputing()
     {
-        await using var env = new TestEnvironment();
-        await env.LoadFixtureAsync();
-        var (provider, harness) = await StartAsync(env);
-        await using var _ = provider;
+        var (env, harness) = (_env, _harness);
         var tdql = await InsertProcessingTdqlAsync(env, "count", """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""", "alice");
         await harness.Bus.Publish(new ReportRequested(tdql, Guid.NewGuid(), DateTimeOffset.UtcNow));
         Assert.True(await harness.Published.Any<ReportCompleted>());
