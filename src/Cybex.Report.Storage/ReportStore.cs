@@ -21,7 +21,7 @@ public sealed class ReportStore(MongoContext mongo)
 
     /// <summary>
     /// Stores the report (D9: same content hash, latest requester's userid, timestamp and pages) with the TDQL's
-    /// new child attributes in one bulk write, then sets report_id and status together in one update (D10).
+    /// new child attributes, and sets report_id and status together in one update (D10).
     /// </summary>
     public async Task<BsonDocument> CompleteAsync(BsonDocument tdqlDoc, ReportOutcome outcome, Instant now, CancellationToken ct)
     {
@@ -33,19 +33,23 @@ public sealed class ReportStore(MongoContext mongo)
             ["report_id"] = reportHash,
             ["status"] = outcome.Status,
         });
+        var set = Builders<BsonDocument>.Update
+            .Set("data.report_id", updated["data"]["report_id"])
+            .Set("data.status", updated["data"]["status"])
+            .Set("_cref", updated["_cref"])
+            .Set("_ref", updated["_ref"]);
+        // One ordered bulk write, one round trip: the report and the new child attributes first, then the TDQL,
+        // so the API never finds a report_id whose report is missing.
         var writes = new List<WriteModel<BsonDocument>>
         {
             new ReplaceOneModel<BsonDocument>(F.Eq("itype", "report") & F.Eq("_hash", reportHash), report) { IsUpsert = true },
         };
         writes.AddRange(children.Where(c => KnownChildren.IsNew(c["_hash"].AsString))
             .Select(c => new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true }));
-        await mongo.Reports.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = false }, ct);
-        var set = Builders<BsonDocument>.Update
-            .Set("data.report_id", updated["data"]["report_id"])
-            .Set("data.status", updated["data"]["status"])
-            .Set("_cref", updated["_cref"])
-            .Set("_ref", updated["_ref"]);
-        await mongo.Reports.UpdateOneAsync(TdqlFilter(tdql.Hash), set, cancellationToken: ct);
+        // Matching the edges as read means an API redo in the meantime (new socket, status wait) is not
+        // overwritten: the watcher claims the redo and answers it afresh.
+        writes.Add(new UpdateOneModel<BsonDocument>(TdqlFilter(tdql.Hash) & F.Eq("_cref", tdqlDoc["_cref"]) & F.Eq("_ref", tdqlDoc["_ref"]), set));
+        await mongo.Reports.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
         return report;
     }
 

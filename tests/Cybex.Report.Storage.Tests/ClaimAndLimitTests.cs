@@ -83,4 +83,27 @@ public class ClaimAndLimitTests
 
         Assert.Equal(expected, outcome.Data.ToInt32());
     }
+
+    [Fact]
+    public async Task A_redo_during_processing_is_not_overwritten_by_the_stale_report()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        var (tdql, children) = Waiting("redo");
+        await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+        await claims.TryClaimAsync(tdql, CancellationToken.None);
+        var processing = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+        // The API's redo: a new socket and status wait, while the worker still holds the old document.
+        var (redo, redoChildren) = TdqlDocuments.Build("count", tdql["data"]["qhash"][0].AsString, "b'{}'", new string('a', 64), TahoeTime.ToEpochSeconds(Now), false,
+            Tdql.StatusWait, new TdqlSocket("0.0.0.0", 2, "11"));
+        await store.InsertTdqlAsync(redo, redoChildren, CancellationToken.None);
+
+        await store.CompleteAsync(processing, Tahoe.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
+
+        var after = Tdql.Parse((await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!);
+        Assert.Equal(Tdql.StatusWait, after.Status);
+        Assert.Equal(2, after.Socket.Port);
+        Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
+    }
 }

@@ -34,6 +34,12 @@ public sealed class ReportCompletedConsumer(ReportStore store, NonceSender sende
             logger.LogWarning("TDQL {Tdql} cannot be replied to: {Reason}", message.TdqlHash, e.Message);
             return;
         }
+        // The API reads report_id as soon as the nonce arrives: only reply for the report the TDQL points at.
+        if (!tdql.IsFinished || tdql.ReportId != message.ReportId)
+        {
+            logger.LogInformation("TDQL {Tdql} changed since its report (status {Status}); no reply for the old report", message.TdqlHash, tdql.Status);
+            return;
+        }
         try
         {
             await sender.SendAsync(tdql.Socket, context.CancellationToken);
