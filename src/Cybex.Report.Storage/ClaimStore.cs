@@ -59,12 +59,13 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
     public async Task RecordLeasesAsync(IReadOnlyCollection<Claim> claims, Duration lease, CancellationToken ct)
     {
         if (claims.Count == 0) return;
-        var writes = claims.Select(c => new ReplaceOneModel<BsonDocument>(F.Eq("tdql", c.TdqlHash), new BsonDocument
+        // Two commands per batch whatever its size: per-claim upserts would each scan the lease collection.
+        await mongo.Leases.DeleteManyAsync(F.In("tdql", claims.Select(c => c.TdqlHash)), ct);
+        await mongo.Leases.InsertManyAsync(claims.Select(c => new BsonDocument
         {
             { "tdql", c.TdqlHash }, { "claim", c.ClaimId.ToString("N") }, { "claimed", c.ClaimedAt.ToDateTimeUtc() },
             { "expires", (c.ClaimedAt + lease).ToDateTimeUtc() }, { "attempt", c.Attempt },
-        }) { IsUpsert = true });
-        await mongo.Leases.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = false }, ct);
+        }), new InsertManyOptions { IsOrdered = false }, ct);
     }
 
     /// <summary>Leases past their expiry, oldest first.</summary>
