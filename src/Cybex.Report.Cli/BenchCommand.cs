@@ -31,21 +31,74 @@ public static class BenchCommand
           --related-percent P  share of related level-1 queries, the rest count (default 30)
           --idle-seconds S     idle measurement after the run (default 10)
           --json FILE          also write the figures as JSON
+          --reference-suite    run the original's five reference configurations one after another and print
+                               them next to the original worker's figures, with ratios
         """;
+
+    /// <summary>A bench run's shape.</summary>
+    public sealed record BenchConfig(int Events, int Queries, string Mode, int Concurrency, int RelatedPercent, int IdleSeconds);
+
+    /// <summary>The original worker's figures (same kind of machine, same test server, 300 events).</summary>
+    private static readonly (string Name, BenchConfig Config, double ReportsPerSecond, double? P50Ms)[] Reference =
+    [
+        ("burst of 50", new BenchConfig(300, 50, "burst", 1, 30, 0), 3.7, null),
+        ("burst of 200", new BenchConfig(300, 200, "burst", 1, 30, 0), 13, 8600),
+        ("closed loop, 1 client", new BenchConfig(300, 100, "closed", 1, 30, 0), 7.3, 128),
+        ("closed loop, 8 clients", new BenchConfig(300, 200, "closed", 8, 30, 0), 9.8, 830),
+        ("burst of 1000", new BenchConfig(300, 1000, "burst", 1, 30, 10), 4.4, 129_000),
+    ];
 
     public static async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
-        var events = args.GetInt("events", 300, 10, 1_000_000);
-        var queries = args.GetInt("queries", 200, 1, 1_000_000);
-        var mode = args.Get("mode") ?? "burst";
-        if (mode is not ("burst" or "closed")) throw new CliException("--mode must be burst or closed");
-        var concurrency = args.GetInt("concurrency", 8, 1, 10_000);
-        var relatedPercent = args.GetInt("related-percent", 30, 0, 100);
-        var idleSeconds = args.GetInt("idle-seconds", 10, 0, 3600);
+        var config = new BenchConfig(
+            args.GetInt("events", 300, 10, 1_000_000),
+            args.GetInt("queries", 200, 1, 1_000_000),
+            args.Get("mode") ?? "burst",
+            args.GetInt("concurrency", 8, 1, 10_000),
+            args.GetInt("related-percent", 30, 0, 100),
+            args.GetInt("idle-seconds", 10, 0, 3600));
+        if (config.Mode is not ("burst" or "closed")) throw new CliException("--mode must be burst or closed");
+        var suite = args.Has("reference-suite");
         var jsonFile = args.Get("json");
         var mongoUrl = Common.MongoUrl(args);
         args.EnsureAllUsed();
+        if (!suite)
+        {
+            var figures = await RunOneAsync(config, mongoUrl, ct);
+            Print(figures);
+            if (jsonFile is not null) await File.WriteAllTextAsync(jsonFile, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }), ct);
+            return (int)figures["lost"]! == 0 ? 0 : 1;
+        }
 
+        // The original's reference runs, one after another in this process, side by side with its figures.
+        var results = new List<Dictionary<string, object?>>();
+        foreach (var (name, reference, _, _) in Reference)
+        {
+            Console.WriteLine($"== {name}");
+            results.Add(await RunOneAsync(reference, mongoUrl, ct));
+            Print(results[^1]);
+        }
+        Console.WriteLine();
+        Console.WriteLine($"{"run",-24} {"original",-22} {"ours",-30} ratio");
+        var lost = 0;
+        for (var i = 0; i < Reference.Length; i++)
+        {
+            var (name, _, rps, p50) = Reference[i];
+            var f = results[i];
+            var ours = (double)f["reports_per_second"]!;
+            var ourP50 = ((Dictionary<string, double>)f["latency_ms"]!)["p50"];
+            lost += (int)f["lost"]!;
+            var original = $"{rps} r/s" + (p50 is { } p ? $", p50 {p:0} ms" : "");
+            var ratio = $"{ours / rps:0.0}x throughput" + (p50 is { } q ? $", latency 1/{q / ourP50:0.0}" : "");
+            Console.WriteLine($"{name,-24} {original,-22} {$"{ours} r/s, p50 {ourP50:0} ms",-30} {ratio}");
+        }
+        if (jsonFile is not null) await File.WriteAllTextAsync(jsonFile, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), ct);
+        return lost == 0 ? 0 : 1;
+    }
+
+    private static async Task<Dictionary<string, object?>> RunOneAsync(BenchConfig config, string mongoUrl, CancellationToken ct)
+    {
+        var (events, queries, mode, concurrency, relatedPercent, idleSeconds) = config;
         var scratch = $"bench{Guid.NewGuid():N}"[..13];
         var options = new MongoOptions { Url = mongoUrl, TahoeDatabase = scratch + "_tahoe", IdentityDatabase = scratch + "_identity", ReportDatabase = scratch + "_report" };
         var mongo = new MongoContext(options, new CommandCounter());
@@ -83,7 +136,6 @@ public static class BenchCommand
 
             async Task RunOne((string Type, BsonDocument Qdata, string User) q)
             {
-                var sw = Stopwatch.StartNew();
                 PendingQuery pendingQuery;
                 await writers.WaitAsync(ct);
                 try
@@ -95,6 +147,8 @@ public static class BenchCommand
                     writers.Release();
                 }
                 using var pending = pendingQuery;
+                // Latency runs from the moment the TDQL is in the report database, as the watcher can first see it.
+                var sw = Stopwatch.StartNew();
                 if (await pending.WaitAsync(TimeSpan.FromSeconds(600), ct)) latencies.Add(sw.Elapsed.TotalMilliseconds);
                 else Interlocked.Increment(ref lost);
                 progress.Report(Interlocked.Increment(ref done));
@@ -122,7 +176,7 @@ public static class BenchCommand
             if (idleSeconds > 0) await Task.Delay(TimeSpan.FromSeconds(3), ct);
             var idleBefore = workerCounter.Total;
             if (idleSeconds > 0) await Task.Delay(TimeSpan.FromSeconds(idleSeconds), ct);
-            var idleRate = idleSeconds > 0 ? (workerCounter.Total - idleBefore) / (double)idleSeconds : double.NaN;
+            double? idleRate = idleSeconds > 0 ? (workerCounter.Total - idleBefore) / (double)idleSeconds : null;
 
             var sorted = latencies.Order().ToList();
             var figures = new Dictionary<string, object?>
@@ -142,14 +196,12 @@ public static class BenchCommand
                     return new Dictionary<string, long> { ["median"] = values[values.Count / 2], ["max"] = values[^1] };
                 }),
                 ["db_commands_per_report_all_roles"] = Math.Round(runCommands / (double)Math.Max(1, sorted.Count), 2),
-                ["db_commands_per_second_idle"] = Math.Round(idleRate, 2),
+                ["db_commands_per_second_idle"] = idleRate is { } rate ? Math.Round(rate, 2) : null,
                 ["process_cpu_seconds"] = Math.Round(cpu, 2),
                 ["process_peak_memory_mb"] = Math.Round(self.PeakWorkingSet64 / 1048576.0, 1),
                 ["database_server_cpu_seconds"] = dbPid is null ? null : Math.Round(dbCpu, 2),
             };
-            Print(figures);
-            if (jsonFile is not null) await File.WriteAllTextAsync(jsonFile, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }), ct);
-            return lost == 0 ? 0 : 1;
+            return figures;
         }
         finally
         {
@@ -157,6 +209,7 @@ public static class BenchCommand
             {
                 await worker.StopAsync(CancellationToken.None);
                 worker.Dispose();
+                await BrokerQueues.DeleteAsync(scratch + "-");
             }
             File.Delete(keyFile);
             foreach (var db in new[] { options.TahoeDatabase, options.IdentityDatabase, options.ReportDatabase }) await mongo.Client.DropDatabaseAsync(db, CancellationToken.None);

@@ -37,7 +37,7 @@ public sealed class ReplayRunner(string mongoUrl, TextWriter output)
         try
         {
             await ConformanceRunner.LoadAsync(mongo, file, ct);
-            if (withWorker) worker = await InProcessWorker.StartAsync(options, keyFile, "replay-" + scratch[^8..] + "-", clock, ct: ct);
+            if (withWorker) worker = await InProcessWorker.StartAsync(options, keyFile, Prefix(scratch), clock, ct: ct);
             else output.WriteLine($"replay: waiting for a worker on databases {options.TahoeDatabase}, {options.IdentityDatabase}, {options.ReportDatabase}; its key must match {keyFile}");
             var submitter = new QuerySubmitter(new ReportStore(mongo), QueryCipher.FromPem(publicPem), clock);
             var store = new ReportStore(mongo);
@@ -87,6 +87,7 @@ public sealed class ReplayRunner(string mongoUrl, TextWriter output)
             {
                 await worker.StopAsync(CancellationToken.None);
                 worker.Dispose();
+                await BrokerQueues.DeleteAsync(Prefix(scratch));
             }
             File.Delete(keyFile);
             if (target is null)
@@ -95,6 +96,8 @@ public sealed class ReplayRunner(string mongoUrl, TextWriter output)
             }
         }
     }
+
+    private static string Prefix(string scratch) => "replay-" + scratch[^8..] + "-";
 
     // The original's tampered query flipped the last byte of the blob.
     private static byte[] FlipLastByte(byte[] blob)

@@ -130,6 +130,7 @@ public sealed class TestEnvironment : IAsyncDisposable
         {
             await Mongo.Client.DropDatabaseAsync(db);
         }
+        await Cli.BrokerQueues.DeleteAsync(Prefix);
         File.Delete(PrivateKeyFile);
     }
 }
