@@ -43,6 +43,12 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cts.Cancel();
 };
+// A service manager or `kill` stops long-running commands (demo --keep) as cleanly as Ctrl+C.
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    cts.Cancel();
+});
 var verbose = Environment.GetEnvironmentVariable("CYBEX_DEBUG") == "1";
 try
 {
