@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CYBEX_STATE="${CYBEX_STATE:-$(mktemp -d /tmp/cybex-test.XXXXXX)}"
 trap 'bash tests/services.sh stop || true' EXIT
-eval "$(bash tests/services.sh start)"
+# An assignment, not eval "$(...)": a failed start must stop the script.
+settings=$(bash tests/services.sh start)
+eval "$settings"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Cybex.Report.Bus.sln -c Release -nologo -v q
 dotnet test Cybex.Report.Bus.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$CYBEX_STATE/test.log"
