@@ -3,15 +3,13 @@
 # the services again whatever the outcome.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CYBEX_STATE="${CYBEX_STATE:-$(mktemp -d /tmp/cybex-test.XXXXXX)}"
-trap 'bash tests/services.sh stop || true' EXIT
-# An assignment, not eval "$(...)": a failed start must stop the script.
-settings=$(bash tests/services.sh start)
-eval "$settings"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+if [ "${1:-}" != --inside ]; then exec bash tests/with-services.sh bash tests/run.sh --inside "$@"; fi
+shift
 dotnet build Cybex.Report.Bus.sln -c Release -nologo -v q
+set +e
 dotnet test Cybex.Report.Bus.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$CYBEX_STATE/test.log"
 status=${PIPESTATUS[0]}
+set -e
 # One closing line for CI's reader, summed over the test projects.
 awk '/Passed!|Failed!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$CYBEX_STATE/test.log"
