@@ -33,10 +33,37 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
         mongo.Reports.UpdateOneAsync(ReportStore.TdqlFilter(hash), Builders<BsonDocument>.Update.Set(MalformedField, reason), cancellationToken: ct);
 
     /// <summary>
-    /// Takes one waiting TDQL (compare-and-set of its status); null when another watcher or an API redo got
-    /// there first. The lease is recorded for a whole batch by <see cref="RecordLeasesAsync"/>.
+    /// Claims a batch of waiting TDQLs. The leases are written first and the claims made after: a watcher that
+    /// dies in between leaves leases that expire, never a TDQL in <c>processing</c> without one. Leases of
+    /// claims lost to another watcher (or an API redo) are removed again.
     /// </summary>
-    public async Task<Claim?> TryClaimAsync(BsonDocument waiting, CancellationToken ct)
+    public async Task<List<Claim>> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, Duration lease, int parallelism, CancellationToken ct)
+    {
+        if (waiting.Count == 0) return [];
+        var now = clock.GetCurrentInstant();
+        var intents = waiting.Select(w => (Doc: w, Claim: new Claim(w["_hash"].AsString, Guid.NewGuid(), now, 1))).ToList();
+        await mongo.Leases.InsertManyAsync(intents.Select(i => LeaseDocument(i.Claim, lease)), new InsertManyOptions { IsOrdered = false }, ct);
+        var won = new System.Collections.Concurrent.ConcurrentBag<Claim>();
+        await Parallel.ForEachAsync(intents, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, async (intent, token) =>
+        {
+            if (await TryClaimAsync(intent.Doc, token)) won.Add(intent.Claim);
+        });
+        var lost = intents.Select(i => i.Claim).Except(won).Select(c => c.ClaimId.ToString("N")).ToList();
+        if (lost.Count > 0) await mongo.Leases.DeleteManyAsync(F.In("claim", lost), ct);
+        return won.ToList();
+    }
+
+    private static BsonDocument LeaseDocument(Claim c, Duration lease) => new()
+    {
+        { "tdql", c.TdqlHash }, { "claim", c.ClaimId.ToString("N") }, { "claimed", c.ClaimedAt.ToDateTimeUtc() },
+        { "expires", (c.ClaimedAt + lease).ToDateTimeUtc() }, { "attempt", c.Attempt },
+    };
+
+    /// <summary>
+    /// The claim itself: a compare-and-set of the TDQL's status from wait to processing, with the child edges
+    /// swapped as the API's TAHOE edit would. False when another watcher or an API redo got there first.
+    /// </summary>
+    public async Task<bool> TryClaimAsync(BsonDocument waiting, CancellationToken ct)
     {
         var hash = waiting["_hash"].AsString;
         var (updated, children) = TdqlDocuments.ReplaceChildren(waiting, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing });
@@ -44,7 +71,7 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
         var update = Builders<BsonDocument>.Update
             .Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]);
         var result = await mongo.Reports.UpdateOneAsync(filter, update, cancellationToken: ct);
-        if (result.ModifiedCount != 1) return null;
+        if (result.ModifiedCount != 1) return false;
         // The "processing" status child is one content-addressed document shared by every TDQL.
         var missing = children.Where(c => KnownChildren.IsNew(c["_hash"].AsString)).ToList();
         if (missing.Count > 0)
@@ -52,20 +79,7 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
             var writes = missing.Select(c => (WriteModel<BsonDocument>)new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true });
             await mongo.Reports.BulkWriteAsync(writes, cancellationToken: ct);
         }
-        return new Claim(hash, Guid.NewGuid(), clock.GetCurrentInstant(), 1);
-    }
-
-    /// <summary>Records the leases of freshly claimed TDQLs, replacing any stale lease of the same TDQL.</summary>
-    public async Task RecordLeasesAsync(IReadOnlyCollection<Claim> claims, Duration lease, CancellationToken ct)
-    {
-        if (claims.Count == 0) return;
-        // Two commands per batch whatever its size: per-claim upserts would each scan the lease collection.
-        await mongo.Leases.DeleteManyAsync(F.In("tdql", claims.Select(c => c.TdqlHash)), ct);
-        await mongo.Leases.InsertManyAsync(claims.Select(c => new BsonDocument
-        {
-            { "tdql", c.TdqlHash }, { "claim", c.ClaimId.ToString("N") }, { "claimed", c.ClaimedAt.ToDateTimeUtc() },
-            { "expires", (c.ClaimedAt + lease).ToDateTimeUtc() }, { "attempt", c.Attempt },
-        }), new InsertManyOptions { IsOrdered = false }, ct);
+        return true;
     }
 
     /// <summary>Leases past their expiry, oldest first.</summary>
@@ -74,23 +88,26 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
             .Sort(Builders<BsonDocument>.Sort.Ascending("expires")).Limit(limit).ToListAsync(ct);
 
     /// <summary>
-    /// Handles expired leases: those whose TDQL finished are dropped; the rest are taken over (one
-    /// compare-and-set on the lease) and returned to be published again.
+    /// Handles expired leases: those whose TDQL finished are dropped; a TDQL still processing with no live
+    /// lease is taken over (one compare-and-set on one of its leases) and returned to be published again.
     /// </summary>
     public async Task<List<Claim>> ReclaimExpiredAsync(int limit, Duration lease, CancellationToken ct)
     {
         var expired = await ExpiredLeasesAsync(limit, ct);
         if (expired.Count == 0) return [];
-        var hashes = expired.Select(l => l["tdql"].AsString).ToList();
+        var now = clock.GetCurrentInstant();
+        var hashes = expired.Select(l => l["tdql"].AsString).Distinct().ToList();
         var tdqls = await mongo.Reports.Find(F.Eq("itype", "object") & F.Eq("sub_type", "query") & F.In("_hash", hashes))
             .Project(Builders<BsonDocument>.Projection.Include("_hash").Include("data.status").Exclude("_id")).ToListAsync(ct);
         var processing = tdqls.Where(t => t["data"]["status"].AsBsonArray.Contains(Tdql.StatusProcessing)).Select(t => t["_hash"].AsString).ToHashSet();
         var done = hashes.Where(h => !processing.Contains(h)).ToList();
         if (done.Count > 0) await mongo.Leases.DeleteManyAsync(F.In("tdql", done), ct);
+        // A TDQL claimed again since (an API redo) has a live lease of its own and is left alone.
+        var live = (await mongo.Leases.Find(F.In("tdql", processing) & F.Gte("expires", now.ToDateTimeUtc()))
+            .Project(Builders<BsonDocument>.Projection.Include("tdql").Exclude("_id")).ToListAsync(ct)).Select(l => l["tdql"].AsString).ToHashSet();
 
         var claims = new List<Claim>();
-        var now = clock.GetCurrentInstant();
-        foreach (var l in expired.Where(l => processing.Contains(l["tdql"].AsString)))
+        foreach (var l in expired.Where(l => processing.Contains(l["tdql"].AsString) && !live.Contains(l["tdql"].AsString)).DistinctBy(l => l["tdql"].AsString))
         {
             var claimId = Guid.NewGuid();
             var attempt = l.GetValue("attempt", 1).ToInt32() + 1;

@@ -30,7 +30,7 @@ public class ClaimAndLimitTests
 
         var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => claims.TryClaimAsync(tdql, CancellationToken.None)));
 
-        Assert.Single(attempts, a => a is not null);
+        Assert.Single(attempts, won => won);
         var stored = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
         Assert.Equal(Tdql.StatusProcessing, Tdql.Parse(stored).Status);
         Assert.Contains(TahoeHash.Attribute("status", "processing"), stored["_cref"].AsBsonArray.Select(v => v.AsString));
@@ -48,10 +48,9 @@ public class ClaimAndLimitTests
         var (done, doneChildren) = Waiting("done");
         await store.InsertTdqlAsync(stuck, stuckChildren, CancellationToken.None);
         await store.InsertTdqlAsync(done, doneChildren, CancellationToken.None);
-        var taken = new List<Claim>();
-        foreach (var t in new[] { stuck, done }) taken.Add((await claims.TryClaimAsync(t, CancellationToken.None))!);
-        // A lease of zero length has expired by the next look.
-        await claims.RecordLeasesAsync(taken, Duration.FromSeconds(-1), CancellationToken.None);
+        // A lease that ended before it began has expired by the next look.
+        var taken = await claims.ClaimBatchAsync([stuck, done], Duration.FromSeconds(-1), 2, CancellationToken.None);
+        Assert.Equal(2, taken.Count);
         var doneDoc = (await store.FindTdqlAsync(done["_hash"].AsString, CancellationToken.None))!;
         await store.CompleteAsync(doneDoc, Tahoe.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
 
@@ -60,7 +59,7 @@ public class ClaimAndLimitTests
         var reclaimed = Assert.Single(again);
         Assert.Equal(stuck["_hash"].AsString, reclaimed.TdqlHash);
         Assert.Equal(2, reclaimed.Attempt);
-        Assert.NotEqual(taken[0].ClaimId, reclaimed.ClaimId);
+        Assert.DoesNotContain(taken, c => c.ClaimId == reclaimed.ClaimId);
         Assert.Equal(1, await mongo.Context.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
         Assert.Empty(await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None));
     }
@@ -82,6 +81,43 @@ public class ClaimAndLimitTests
         var outcome = await generator.CountAsync(query, new TimeRange(NodaConstants.UnixEpoch, Now), new UserAccess("u", ["org"]), CancellationToken.None);
 
         Assert.Equal(expected, outcome.Data.ToInt32());
+    }
+
+    [Fact]
+    public async Task A_lost_claim_removes_its_lease_and_the_winner_keeps_one()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        var (tdql, children) = Waiting("crash");
+        await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+        // Another watcher won this TDQL in the same moment: this batch's lease for it is removed again.
+        var first = await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None);
+        var second = await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None);
+
+        Assert.Single(first);
+        Assert.Empty(second);
+        var leases = await mongo.Context.Leases.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        Assert.Equal(first[0].ClaimId.ToString("N"), Assert.Single(leases)["claim"].AsString);
+    }
+
+    [Fact]
+    public async Task A_watcher_that_died_between_lease_and_claim_leaves_the_query_waiting_for_the_next()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        var (tdql, children) = Waiting("died");
+        await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+        await mongo.Context.Leases.InsertOneAsync(new BsonDocument
+        {
+            { "tdql", tdql["_hash"].AsString }, { "claim", Guid.NewGuid().ToString("N") }, { "claimed", Now.ToDateTimeUtc() },
+            { "expires", (Now - Duration.FromSeconds(1)).ToDateTimeUtc() }, { "attempt", 1 },
+        });
+
+        Assert.Empty(await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(5), CancellationToken.None));
+        Assert.Equal(0, await mongo.Context.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
     }
 
     [Fact]

@@ -59,17 +59,11 @@ public sealed class ArchiveWatcher(
                     logger.LogWarning("TDQL {Tdql} is malformed ({Reason}); marked and skipped", hash, reason);
                     if (Tahoe.Documents.TdqlHashes.IsValid(hash)) await claims.MarkMalformedAsync(hash!, reason, stoppingToken);
                 }
-                // Claims are independent single-document updates: run them side by side, not one after another.
-                var fresh = new System.Collections.Concurrent.ConcurrentBag<(Claim Claim, double Created)>();
-                await Parallel.ForEachAsync(waiting, new ParallelOptions { MaxDegreeOfParallelism = _options.ClaimParallelism, CancellationToken = stoppingToken },
-                    async (doc, ct) =>
-                    {
-                        if (await claims.TryClaimAsync(doc, ct) is { } claim) fresh.Add((claim, doc["data"]["timestamp"][0].ToDouble()));
-                    });
-                await claims.RecordLeasesAsync(fresh.Select(f => f.Claim).ToList(), Lease, stoppingToken);
-                foreach (var (claim, created) in fresh)
+                var created = waiting.ToDictionary(d => d["_hash"].AsString, d => d["data"]["timestamp"][0].ToDouble());
+                var fresh = (await claims.ClaimBatchAsync(waiting, Lease, _options.ClaimParallelism, stoppingToken)).Select(c => (c, created[c.TdqlHash]));
+                foreach (var (claim, createdAt) in fresh)
                 {
-                    await PublishAsync(claim, reclaim: false, created, stoppingToken);
+                    await PublishAsync(claim, reclaim: false, createdAt, stoppingToken);
                     claimed++;
                 }
                 // Stay quick for a moment after work (queries come in bursts), then back off towards idle.
