@@ -105,17 +105,11 @@ public static class RequeueCommand
             query &= one is null ? f.Eq("data.status", Tdql.StatusFailed) : f.Eq("_hash", one);
         }
         var docs = await mongo.Reports.Find(query).Project(Builders<BsonDocument>.Projection.Exclude("_id")).ToListAsync(ct);
+        var store = new ReportStore(mongo);
         var requeued = 0;
         foreach (var doc in docs)
         {
-            var status = doc["data"]["status"][0];
-            var (updated, children) = TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusWait });
-            await mongo.Reports.BulkWriteAsync(children.Select(c => (WriteModel<BsonDocument>)new UpdateOneModel<BsonDocument>(f.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true }), cancellationToken: ct);
-            var result = await mongo.Reports.UpdateOneAsync(
-                ReportStore.TdqlFilter(doc["_hash"].AsString) & f.Eq("data.status", status),
-                Builders<BsonDocument>.Update.Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]),
-                cancellationToken: ct);
-            requeued += (int)result.ModifiedCount;
+            if (await store.TrySetStatusAsync(doc, Tdql.StatusWait, f.Eq("data.status", doc["data"]["status"][0]), ct)) requeued++;
         }
         if (stuck) await mongo.Leases.DeleteManyAsync(f.In("tdql", docs.Select(d => d["_hash"].AsString)), ct);
         Console.WriteLine($"requeued {requeued} queries");

@@ -28,6 +28,8 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
     /// <summary>Set on a TDQL that is not in the API's shape, so the watcher stops picking it up.</summary>
     public const string MalformedField = "_cybex_malformed";
 
+    private readonly ReportStore _reports = new(mongo);
+
     /// <summary>Marks a TDQL nobody can answer; it stays for an operator to inspect.</summary>
     public Task MarkMalformedAsync(string hash, string reason, CancellationToken ct) =>
         mongo.Reports.UpdateOneAsync(ReportStore.TdqlFilter(hash), Builders<BsonDocument>.Update.Set(MalformedField, reason), cancellationToken: ct);
@@ -60,27 +62,11 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
     };
 
     /// <summary>
-    /// The claim itself: a compare-and-set of the TDQL's status from wait to processing, with the child edges
-    /// swapped as the API's TAHOE edit would. False when another watcher or an API redo got there first.
+    /// The claim itself: a compare-and-set of the TDQL's status from wait to processing. False when another
+    /// watcher or an API redo got there first.
     /// </summary>
-    public async Task<bool> TryClaimAsync(BsonDocument waiting, CancellationToken ct)
-    {
-        var hash = waiting["_hash"].AsString;
-        var (updated, children) = TdqlDocuments.ReplaceChildren(waiting, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing });
-        var filter = ReportStore.TdqlFilter(hash) & F.Eq("data.status", Tdql.StatusWait) & F.Eq("_cref", waiting["_cref"]) & F.Eq("_ref", waiting["_ref"]);
-        var update = Builders<BsonDocument>.Update
-            .Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]);
-        var result = await mongo.Reports.UpdateOneAsync(filter, update, cancellationToken: ct);
-        if (result.ModifiedCount != 1) return false;
-        // The "processing" status child is one content-addressed document shared by every TDQL.
-        var missing = children.Where(c => KnownChildren.IsNew(c["_hash"].AsString)).ToList();
-        if (missing.Count > 0)
-        {
-            var writes = missing.Select(c => (WriteModel<BsonDocument>)new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true });
-            await mongo.Reports.BulkWriteAsync(writes, cancellationToken: ct);
-        }
-        return true;
-    }
+    public Task<bool> TryClaimAsync(BsonDocument waiting, CancellationToken ct) =>
+        _reports.TrySetStatusAsync(waiting, Tdql.StatusProcessing, F.Eq("data.status", Tdql.StatusWait), ct);
 
     /// <summary>Leases past their expiry, oldest first.</summary>
     public Task<List<BsonDocument>> ExpiredLeasesAsync(int limit, CancellationToken ct) =>

@@ -44,8 +44,7 @@ public sealed class ReportStore(MongoContext mongo)
         {
             new ReplaceOneModel<BsonDocument>(F.Eq("itype", "report") & F.Eq("_hash", reportHash), report) { IsUpsert = true },
         };
-        writes.AddRange(children.Where(c => KnownChildren.IsNew(c["_hash"].AsString))
-            .Select(c => new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true }));
+        writes.AddRange(children.Where(c => KnownChildren.IsNew(c["_hash"].AsString)).Select(InsertIfAbsent));
         // Matching the edges as read means an API redo in the meantime (new socket, status wait) is not
         // overwritten: the watcher claims the redo and answers it afresh.
         writes.Add(new UpdateOneModel<BsonDocument>(TdqlFilter(tdql.Hash) & F.Eq("_cref", tdqlDoc["_cref"]) & F.Eq("_ref", tdqlDoc["_ref"]), set));
@@ -53,10 +52,31 @@ public sealed class ReportStore(MongoContext mongo)
         return report;
     }
 
+    /// <summary>A content-addressed document written once: later writes of the same hash change nothing.</summary>
+    public static WriteModel<BsonDocument> InsertIfAbsent(BsonDocument doc) =>
+        new UpdateOneModel<BsonDocument>(F.Eq("_hash", doc["_hash"].AsString), new BsonDocument("$setOnInsert", doc)) { IsUpsert = true };
+
+    /// <summary>
+    /// Moves a TDQL to another status the way the API's TAHOE edit does (new status child, edges swapped), as a
+    /// compare-and-set: only if it still has the edges it was read with and matches <paramref name="condition"/>.
+    /// </summary>
+    public async Task<bool> TrySetStatusAsync(BsonDocument tdqlDoc, string status, FilterDefinition<BsonDocument> condition, CancellationToken ct)
+    {
+        var (updated, children) = TdqlDocuments.ReplaceChildren(tdqlDoc, new Dictionary<string, BsonValue> { ["status"] = status });
+        // Status children are shared by every TDQL; written before any TDQL points at them.
+        var missing = children.Where(c => KnownChildren.IsNew(c["_hash"].AsString)).Select(InsertIfAbsent).ToList();
+        if (missing.Count > 0) await mongo.Reports.BulkWriteAsync(missing, cancellationToken: ct);
+        var filter = TdqlFilter(tdqlDoc["_hash"].AsString) & condition & F.Eq("_cref", tdqlDoc["_cref"]) & F.Eq("_ref", tdqlDoc["_ref"]);
+        var update = Builders<BsonDocument>.Update
+            .Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]);
+        var result = await mongo.Reports.UpdateOneAsync(filter, update, cancellationToken: ct);
+        return result.ModifiedCount == 1;
+    }
+
     /// <summary>Writes a TDQL and its children as the API does (used by the CLI, replay and tests).</summary>
     public async Task InsertTdqlAsync(BsonDocument tdql, IEnumerable<BsonDocument> children, CancellationToken ct)
     {
-        var writes = children.Select(c => (WriteModel<BsonDocument>)new UpdateOneModel<BsonDocument>(F.Eq("_hash", c["_hash"].AsString), new BsonDocument("$setOnInsert", c)) { IsUpsert = true })
+        var writes = children.Select(InsertIfAbsent)
             .Append(new ReplaceOneModel<BsonDocument>(TdqlFilter(tdql["_hash"].AsString), tdql) { IsUpsert = true });
         await mongo.Reports.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
     }

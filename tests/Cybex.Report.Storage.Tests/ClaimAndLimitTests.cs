@@ -121,6 +121,27 @@ public class ClaimAndLimitTests
     }
 
     [Fact]
+    public async Task A_failed_query_requeued_to_wait_is_claimed_again()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        var (tdql, children) = Waiting("requeue");
+        await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+        Assert.True(await claims.TryClaimAsync(tdql, CancellationToken.None));
+        var processing = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+        await store.CompleteAsync(processing, Tahoe.Reports.ReportOutcome.Failed("boom"), Now, CancellationToken.None);
+        var failed = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+
+        Assert.True(await store.TrySetStatusAsync(failed, Tdql.StatusWait, Builders<BsonDocument>.Filter.Eq("data.status", Tdql.StatusFailed), CancellationToken.None));
+        Assert.False(await store.TrySetStatusAsync(failed, Tdql.StatusWait, Builders<BsonDocument>.Filter.Eq("data.status", Tdql.StatusFailed), CancellationToken.None));
+
+        var waiting = Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
+        Assert.Contains(TahoeHash.Attribute("status", "wait"), waiting["_cref"].AsBsonArray.Select(v => v.AsString));
+        Assert.True(await claims.TryClaimAsync(waiting, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_redo_during_processing_is_not_overwritten_by_the_stale_report()
     {
         await using var mongo = new TestMongo();

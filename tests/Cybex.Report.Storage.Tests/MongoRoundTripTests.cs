@@ -12,7 +12,7 @@ public class MongoRoundTripTests
     public async Task A_tahoe_attribute_is_stored_and_found_by_hash()
     {
         await using var mongo = new TestMongo();
-        var doc = TdqlDocuments.Attribute("ipv4", "1.1.1.1");
+        var doc = TahoeDocuments.Attribute("ipv4", "1.1.1.1");
         await mongo.Context.Archive.InsertOneAsync(doc);
         var found = await mongo.Context.Archive.Find(Builders<BsonDocument>.Filter.Eq("_hash", "4469d1e06fdd2b03ce89abf4dcc354df0be231b97e7293fe1750232d2d3b23a6"))
             .Project(Builders<BsonDocument>.Projection.Exclude("_id")).SingleAsync();

@@ -73,10 +73,8 @@ public sealed record Tdql(
 /// <summary>Builds TDQL documents and their child documents exactly as the API's TAHOE objects store them.</summary>
 public static class TdqlDocuments
 {
-    public static BsonDocument Attribute(string subType, BsonValue data) => TahoeDocuments.Attribute(subType, data);
-
     public static BsonDocument Socket(string host, int port, string nonce) =>
-        TahoeDocuments.Object("socket", [Attribute("host", host), Attribute("port", port), Attribute("nonce", nonce)]);
+        TahoeDocuments.Object("socket", [TahoeDocuments.Attribute("host", host), TahoeDocuments.Attribute("port", port), TahoeDocuments.Attribute("nonce", nonce)]);
 
     /// <summary>The TDQL and every child document, as the API leaves them once the socket is set.</summary>
     public static (BsonDocument Tdql, IReadOnlyList<BsonDocument> Children) Build(
@@ -86,13 +84,13 @@ public static class TdqlDocuments
         var socketDoc = Socket(socket.Host, socket.Port, socket.Nonce);
         var attributes = new[]
         {
-            Attribute("qtype", qtype), Attribute("qhash", qhash), Attribute("qdata", qdataLiteral), Attribute("userid", userId),
-            Attribute("timestamp", timestamp), Attribute("encrypted", encrypted), Attribute("status", status), Attribute("report_id", reportId),
+            TahoeDocuments.Attribute("qtype", qtype), TahoeDocuments.Attribute("qhash", qhash), TahoeDocuments.Attribute("qdata", qdataLiteral), TahoeDocuments.Attribute("userid", userId),
+            TahoeDocuments.Attribute("timestamp", timestamp), TahoeDocuments.Attribute("encrypted", encrypted), TahoeDocuments.Attribute("status", status), TahoeDocuments.Attribute("report_id", reportId),
         };
         var children = attributes.Append(socketDoc).ToList();
         var tdql = TahoeDocuments.Object("query", children);
         tdql["_hash"] = TahoeHash.Tdql(qtype, qhash, userId, timestamp);
-        var all = attributes.Concat(socketDoc["data"].AsBsonDocument.Elements.Select(e => Attribute(e.Name, e.Value[0]))).Append(socketDoc).ToList();
+        var all = attributes.Concat(socketDoc["data"].AsBsonDocument.Elements.Select(e => TahoeDocuments.Attribute(e.Name, e.Value[0]))).Append(socketDoc).ToList();
         return (tdql, all);
     }
 
@@ -108,7 +106,7 @@ public static class TdqlDocuments
         foreach (var (key, value) in values)
         {
             var oldHash = TahoeHash.Attribute(key, copy["data"][key][0]);
-            var child = Attribute(key, value);
+            var child = TahoeDocuments.Attribute(key, value);
             var newHash = child["_hash"].AsString;
             BsonArray Swap(BsonArray list) => new(list.Select(v => v.AsString == oldHash ? newHash : v.AsString).Distinct());
             copy["_cref"] = Swap(copy["_cref"].AsBsonArray);
