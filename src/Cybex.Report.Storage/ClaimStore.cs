@@ -68,6 +68,19 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock)
     public Task<bool> TryClaimAsync(BsonDocument waiting, CancellationToken ct) =>
         _reports.TrySetStatusAsync(waiting, Tdql.StatusProcessing, F.Eq("data.status", Tdql.StatusWait), ct);
 
+    /// <summary>
+    /// Extends the lease of a claim still held by the caller. False when it is no longer theirs (another watcher
+    /// took it over after expiry, or the TDQL finished and its lease was dropped).
+    /// </summary>
+    public async Task<bool> RenewAsync(Claim claim, Duration lease, CancellationToken ct)
+    {
+        var renewed = await mongo.Leases.UpdateOneAsync(
+            F.Eq("tdql", claim.TdqlHash) & F.Eq("claim", claim.ClaimId.ToString("N")),
+            Builders<BsonDocument>.Update.Set("expires", (clock.GetCurrentInstant() + lease).ToDateTimeUtc()),
+            cancellationToken: ct);
+        return renewed.MatchedCount == 1;
+    }
+
     /// <summary>Leases past their expiry, oldest first.</summary>
     public Task<List<BsonDocument>> ExpiredLeasesAsync(int limit, CancellationToken ct) =>
         mongo.Leases.Find(F.Lt("expires", clock.GetCurrentInstant().ToDateTimeUtc()))

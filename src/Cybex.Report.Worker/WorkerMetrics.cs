@@ -13,6 +13,8 @@ public sealed class WorkerMetrics : IDisposable
     private readonly Counter<long> _replies;
     private readonly Counter<long> _claims;
     private readonly Histogram<double> _lag;
+    private readonly Counter<long> _busRestarts;
+    private readonly UpDownCounter<long> _unannounced;
 
     public WorkerMetrics()
     {
@@ -22,6 +24,8 @@ public sealed class WorkerMetrics : IDisposable
         _replies = _meter.CreateCounter<long>("cybex_replies", description: "Nonce replies sent or refused");
         _claims = _meter.CreateCounter<long>("cybex_claims", description: "TDQLs claimed by the watcher (new or re-claimed leases)");
         _lag = _meter.CreateHistogram<double>("cybex_watcher_lag", "ms", "Time from a TDQL's creation to its claim");
+        _busRestarts = _meter.CreateCounter<long>("cybex_bus_restarts", description: "Bus restarts by the consumer watchdog");
+        _unannounced = _meter.CreateUpDownCounter<long>("cybex_watcher_unannounced", description: "Claims waiting for the broker to be announced");
     }
 
     public void ReportFinished(string qtype, string status, TimeSpan duration, long commands, bool reannounced)
@@ -39,6 +43,10 @@ public sealed class WorkerMetrics : IDisposable
         _claims.Add(1, new KeyValuePair<string, object?>("kind", reclaim ? "reclaim" : "new"));
         if (!reclaim) _lag.Record(Math.Max(0, lag.TotalMilliseconds));
     }
+
+    public void BusRestarted() => _busRestarts.Add(1);
+
+    public void Unannounced(long change) => _unannounced.Add(change);
 
     public void Dispose() => _meter.Dispose();
 }

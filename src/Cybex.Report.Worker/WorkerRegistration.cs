@@ -9,6 +9,7 @@ using Cybex.Report.Worker.Watcher;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -136,6 +137,14 @@ public static class WorkerRegistration
                 cfg.ConfigureEndpoints(ctx);
             });
         });
+        if (busOptions.Transport == TransportKind.RabbitMq && busOptions.WatchdogRestartAfterSeconds > 0
+            && Bus.ConsumerWatchdog.QueuesOf(busOptions, roles).Count > 0)
+        {
+            services.TryAddSingleton(TimeProvider.System);
+            services.TryAddSingleton<Bus.IQueueConsumerProbe, Bus.RabbitQueueConsumerProbe>();
+            services.AddSingleton<Bus.ConsumerWatchdog>();
+            services.AddHostedService(sp => sp.GetRequiredService<Bus.ConsumerWatchdog>());
+        }
         return services;
     }
 

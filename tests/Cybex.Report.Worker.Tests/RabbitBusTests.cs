@@ -2,6 +2,7 @@ using Cybex.Report.Cli;
 using Cybex.Report.Conformance;
 using Cybex.Report.Storage;
 using Cybex.Report.Tahoe.Documents;
+using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Bson;
 using Xunit;
 using Xunit.Abstractions;
@@ -35,6 +36,39 @@ public class RabbitBusTests(ITestOutputHelper output)
     ];
 
     private static readonly string[] QueryTypes = ["count", "related", "threatrank", "count"];
+
+    /// <summary>Reports a queue without consumers a few times, as the broker does for an endpoint MassTransit lost.</summary>
+    private sealed class SilentQueueProbe(string queue, int silentAnswers) : Bus.IQueueConsumerProbe
+    {
+        private int _asked;
+
+        public Task<uint?> ConsumersAsync(string q, CancellationToken ct) =>
+            Task.FromResult<uint?>(q == queue && Interlocked.Increment(ref _asked) <= silentAnswers ? 0u : 1u);
+    }
+
+    [Fact]
+    public async Task A_consumed_queue_left_without_consumer_gets_the_bus_restarted_and_served_again()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        var host = await env.StartWorkerAsync(
+            s =>
+            {
+                s["Bus:WatchdogIntervalSeconds"] = "1";
+                s["Bus:WatchdogRestartAfterSeconds"] = "2";
+            },
+            services => services.AddSingleton<Bus.IQueueConsumerProbe>(new SilentQueueProbe(env.Prefix + "report-reply", 4)));
+        var watchdog = host.Services.GetRequiredService<Bus.ConsumerWatchdog>();
+        Assert.Equal([env.Prefix + "report-requested", env.Prefix + "report-reply"], watchdog.Queues);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (watchdog.Restarts == 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(1, watchdog.Restarts);
+
+        using var pending = await env.Submitter.SubmitTextAsync("count", QueryTexts[0], env.UserId("alice"), CancellationToken.None);
+        Assert.True(await pending.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None), "no reply after the bus restart");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, watchdog.Restarts);
+    }
 
     [Fact]
     public async Task Two_worker_hosts_on_the_same_queues_answer_each_query_exactly_once()

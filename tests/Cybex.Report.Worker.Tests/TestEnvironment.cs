@@ -71,17 +71,28 @@ public sealed class TestEnvironment : IAsyncDisposable
         ["Worker:LeaseSeconds"] = "4",
         ["Worker:PollIdleMilliseconds"] = "200",
         ["Worker:ShutdownTimeoutSeconds"] = "5",
+        ["Bus:WatchdogIntervalSeconds"] = "5",
+        ["Bus:WatchdogRestartAfterSeconds"] = "30",
     };
 
-    public async Task<IHost> StartWorkerAsync(Action<Dictionary<string, string?>>? tweak = null)
+    public async Task<IHost> StartWorkerAsync(Action<Dictionary<string, string?>>? tweak = null, Action<IServiceCollection>? services = null)
     {
         var settings = Settings();
         tweak?.Invoke(settings);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.AddFilter(_ => false);
+        if (Environment.GetEnvironmentVariable("CYBEX_TEST_LOG") is { Length: > 0 } log)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            builder.Logging.AddProvider(new FileLogProvider(log));
+        }
+        else
+        {
+            builder.Logging.AddFilter(_ => false);
+        }
         builder.Services.AddReportWorker(builder.Configuration);
         builder.Services.AddSingleton(Clock);
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         _hosts.Add(host);

@@ -28,6 +28,13 @@ public sealed class WorkerOptions
     [Range(1, 86400)]
     public int LeaseSeconds { get; set; } = 300;
 
+    /// <summary>
+    /// How long the watcher waits on one publish. MassTransit holds a publish until the broker is back, which can
+    /// take minutes; past this the claim is kept aside and announced again later instead of stalling the watcher.
+    /// </summary>
+    [Range(1, 600)]
+    public int PublishTimeoutSeconds { get; set; } = 10;
+
     [Range(1, 60000)]
     public int PollMinMilliseconds { get; set; } = 10;
 
@@ -83,6 +90,17 @@ public sealed class BusOptions
     /// <summary>Prepended to the queue names, so several environments can share one broker.</summary>
     [RegularExpression("^[a-z0-9-]*$")]
     public string EndpointPrefix { get; set; } = "";
+
+    /// <summary>How often the watchdog asks the broker whether this process's queues have consumers.</summary>
+    [Range(1, 3600)]
+    public int WatchdogIntervalSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// How long a consumed queue may have no consumer at all (while the broker answers) before the bus is restarted;
+    /// 0 turns the watchdog off. It must outlast MassTransit's own reconnect backoff (up to ~20 s after an outage).
+    /// </summary>
+    [Range(0, 86400)]
+    public int WatchdogRestartAfterSeconds { get; set; } = 60;
 
     /// <summary>Retry intervals (ms) for transient faults before a message goes to its _error queue.</summary>
     public int[] RetryIntervalsMilliseconds { get; set; } = [100, 500, 2000, 5000];

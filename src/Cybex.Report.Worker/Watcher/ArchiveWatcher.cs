@@ -37,38 +37,26 @@ public sealed class ArchiveWatcher(
             var claimed = 0;
             try
             {
-                if (clock.GetCurrentInstant() >= nextExpiredScan)
+                // While earlier claims are still unannounced the broker is unreachable: claiming more would only
+                // hold more TDQLs hostage, so the backlog goes first.
+                if (await AnnounceBacklogAsync(stoppingToken))
                 {
-                    nextExpiredScan = clock.GetCurrentInstant() + expiredScanEvery;
-                    foreach (var claim in await claims.ReclaimExpiredAsync(_options.ClaimBatch, Lease, stoppingToken))
+                    if (clock.GetCurrentInstant() >= nextExpiredScan)
                     {
-                        logger.LogWarning("Lease of TDQL {Tdql} expired; re-claimed (attempt {Attempt})", claim.TdqlHash, claim.Attempt);
-                        await PublishAsync(claim, reclaim: true, 0, stoppingToken);
-                        claimed++;
+                        nextExpiredScan = clock.GetCurrentInstant() + expiredScanEvery;
+                        var reclaimed = await claims.ReclaimExpiredAsync(_options.ClaimBatch, Lease, stoppingToken);
+                        foreach (var claim in reclaimed)
+                        {
+                            logger.LogWarning("Lease of TDQL {Tdql} expired; re-claimed (attempt {Attempt})", claim.TdqlHash, claim.Attempt);
+                        }
+                        claimed += await AnnounceAsync(reclaimed.Select(c => new Announcement(c, Reclaim: true, 0)), stoppingToken);
                     }
-                }
-                var waiting = new List<MongoDB.Bson.BsonDocument>();
-                foreach (var doc in await claims.WaitingAsync(_options.ClaimBatch, stoppingToken))
-                {
-                    if (IsWellFormed(doc, out var reason))
-                    {
-                        waiting.Add(doc);
-                        continue;
-                    }
-                    var hash = doc.GetValue("_hash", "?").ToString();
-                    logger.LogWarning("TDQL {Tdql} is malformed ({Reason}); marked and skipped", hash, reason);
-                    if (Tahoe.Documents.TdqlHashes.IsValid(hash)) await claims.MarkMalformedAsync(hash!, reason, stoppingToken);
-                }
-                var created = waiting.ToDictionary(d => d["_hash"].AsString, d => d["data"]["timestamp"][0].ToDouble());
-                var fresh = (await claims.ClaimBatchAsync(waiting, Lease, _options.ClaimParallelism, stoppingToken)).Select(c => (c, created[c.TdqlHash]));
-                foreach (var (claim, createdAt) in fresh)
-                {
-                    await PublishAsync(claim, reclaim: false, createdAt, stoppingToken);
-                    claimed++;
+                    claimed += await AnnounceAsync(await ClaimWaitingAsync(stoppingToken), stoppingToken);
                 }
                 // Stay quick for a moment after work (queries come in bursts), then back off towards idle.
                 if (claimed > 0) lastWork = DateTimeOffset.UtcNow;
-                delay = DateTimeOffset.UtcNow - lastWork < hot ? TimeSpan.FromMilliseconds(_options.PollMinMilliseconds) : Min(delay * 2, idle);
+                delay = _unannounced.Count > 0 ? idle
+                    : DateTimeOffset.UtcNow - lastWork < hot ? TimeSpan.FromMilliseconds(_options.PollMinMilliseconds) : Min(delay * 2, idle);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -110,11 +98,89 @@ public sealed class ArchiveWatcher(
         }
     }
 
-    private async Task PublishAsync(Claim claim, bool reclaim, double createdSeconds, CancellationToken ct)
+    private async Task<List<Announcement>> ClaimWaitingAsync(CancellationToken ct)
     {
+        var waiting = new List<MongoDB.Bson.BsonDocument>();
+        foreach (var doc in await claims.WaitingAsync(_options.ClaimBatch, ct))
+        {
+            if (IsWellFormed(doc, out var reason))
+            {
+                waiting.Add(doc);
+                continue;
+            }
+            var hash = doc.GetValue("_hash", "?").ToString();
+            logger.LogWarning("TDQL {Tdql} is malformed ({Reason}); marked and skipped", hash, reason);
+            if (Tahoe.Documents.TdqlHashes.IsValid(hash)) await claims.MarkMalformedAsync(hash!, reason, ct);
+        }
+        var created = waiting.ToDictionary(d => d["_hash"].AsString, d => d["data"]["timestamp"][0].ToDouble());
+        return (await claims.ClaimBatchAsync(waiting, Lease, _options.ClaimParallelism, ct))
+            .Select(c => new Announcement(c, Reclaim: false, created[c.TdqlHash])).ToList();
+    }
+
+    /// <summary>A claim and what its metrics need once it is published.</summary>
+    private sealed record Announcement(Claim Claim, bool Reclaim, double CreatedSeconds);
+
+    // Claims made while the broker was unreachable. They keep their claim id (so the message id stays the same
+    // and a late copy of a timed-out publish is a duplicate the consumers already tolerate) and their lease is
+    // renewed before each retry, so no other watcher takes them over in the meantime.
+    private readonly List<Announcement> _unannounced = [];
+
+    /// <summary>Publishes in order; from the first failure on, the rest is kept for later. Returns how many went out.</summary>
+    private async Task<int> AnnounceAsync(IEnumerable<Announcement> announcements, CancellationToken ct)
+    {
+        var sent = 0;
+        foreach (var a in announcements)
+        {
+            if (_unannounced.Count == 0 && await TryPublishAsync(a, ct))
+            {
+                sent++;
+                continue;
+            }
+            _unannounced.Add(a);
+            metrics.Unannounced(1);
+        }
+        if (_unannounced.Count > 0) logger.LogWarning("Broker unreachable: {Count} claimed TDQLs wait to be announced", _unannounced.Count);
+        return sent;
+    }
+
+    /// <summary>Announces what is left from earlier polls; true once nothing is left.</summary>
+    private async Task<bool> AnnounceBacklogAsync(CancellationToken ct)
+    {
+        while (_unannounced.Count > 0)
+        {
+            var next = _unannounced[0];
+            if (await claims.RenewAsync(next.Claim, Lease, ct))
+            {
+                if (!await TryPublishAsync(next, ct)) return false;
+                logger.LogInformation("TDQL {Tdql} announced after the broker came back", next.Claim.TdqlHash);
+            }
+            else
+            {
+                logger.LogInformation("TDQL {Tdql} was taken over or finished while unannounced; dropped from the backlog", next.Claim.TdqlHash);
+            }
+            _unannounced.RemoveAt(0);
+            metrics.Unannounced(-1);
+        }
+        return true;
+    }
+
+    private async Task<bool> TryPublishAsync(Announcement a, CancellationToken ct)
+    {
+        var claim = a.Claim;
         var message = new ReportRequested(claim.TdqlHash, claim.ClaimId, claim.ClaimedAt.ToDateTimeOffset());
-        await bus.Publish(message, ctx => ctx.MessageId = MessageIds.For("requested", claim.TdqlHash, claim.ClaimId), ct);
-        var lag = reclaim ? TimeSpan.Zero : (claim.ClaimedAt - TahoeTime.FromEpochSeconds(createdSeconds)).ToTimeSpan();
-        metrics.Claimed(reclaim, lag);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_options.PublishTimeoutSeconds));
+        try
+        {
+            await bus.Publish(message, ctx => ctx.MessageId = MessageIds.For("requested", claim.TdqlHash, claim.ClaimId), timeout.Token);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning("Publishing ReportRequested for TDQL {Tdql} failed: {Error}", claim.TdqlHash, e.GetType().Name);
+            return false;
+        }
+        var lag = a.Reclaim ? TimeSpan.Zero : (claim.ClaimedAt - TahoeTime.FromEpochSeconds(a.CreatedSeconds)).ToTimeSpan();
+        metrics.Claimed(a.Reclaim, lag);
+        return true;
     }
 }

@@ -1,0 +1,91 @@
+using Cybex.Report.Worker.Options;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cybex.Report.Worker.Bus;
+
+/// <summary>
+/// Restarts the bus when a queue this process consumes has had no consumer at all for a while although the broker
+/// answers. MassTransit 8.5 sometimes misses the channel shutdown of a receive endpoint that is busy when the
+/// broker goes away: that endpoint never reconnects and its messages sit in the queue (seen in the broker fault
+/// test: the reply endpoint stayed silent for minutes after RabbitMQ came back). With other replicas consuming the
+/// same queue the count is not zero and this process's own silent endpoint goes unnoticed; they serve meanwhile.
+/// </summary>
+public sealed class ConsumerWatchdog(
+    IBusControl bus, IQueueConsumerProbe probe, WorkerMetrics metrics, IOptions<BusOptions> busOptions, IOptions<WorkerOptions> workerOptions,
+    TimeProvider time, ILogger<ConsumerWatchdog> logger) : BackgroundService
+{
+    public IReadOnlyList<string> Queues { get; } = QueuesOf(busOptions.Value, workerOptions.Value);
+
+    public int Restarts { get; private set; }
+
+    public static IReadOnlyList<string> QueuesOf(BusOptions bus, WorkerOptions roles)
+    {
+        var queues = new List<string>();
+        if (roles.ReportConsumer) queues.Add(bus.EndpointPrefix + "report-requested");
+        if (roles.ReplyConsumer) queues.Add(bus.EndpointPrefix + "report-reply");
+        return queues;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = busOptions.Value;
+        var every = TimeSpan.FromSeconds(o.WatchdogIntervalSeconds);
+        var patience = TimeSpan.FromSeconds(o.WatchdogRestartAfterSeconds);
+        var silentSince = new Dictionary<string, DateTimeOffset>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(every, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            foreach (var queue in Queues)
+            {
+                var consumers = await probe.ConsumersAsync(queue, stoppingToken);
+                if (consumers is null or > 0)
+                {
+                    silentSince.Remove(queue);
+                    continue;
+                }
+                silentSince.TryAdd(queue, time.GetUtcNow());
+            }
+            var stuck = silentSince.Where(s => time.GetUtcNow() - s.Value >= patience).Select(s => s.Key).ToList();
+            if (stuck.Count == 0) continue;
+            logger.LogWarning("No consumer on {Queues} for {Seconds}s although the broker answers; restarting the bus", string.Join(", ", stuck), o.WatchdogRestartAfterSeconds);
+            try
+            {
+                await StopBoundedAsync(stoppingToken);
+                await bus.StartAsync(stoppingToken);
+                Restarts++;
+                metrics.BusRestarted();
+                logger.LogInformation("Bus restarted");
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(e, "Bus restart failed; trying again in {Seconds}s", o.WatchdogIntervalSeconds);
+            }
+            silentSince.Clear();
+        }
+    }
+
+    /// <summary>A lost endpoint may never finish stopping: the stop is bounded as the host bounds its own shutdown.</summary>
+    private async Task StopBoundedAsync(CancellationToken ct)
+    {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stopping.CancelAfter(TimeSpan.FromSeconds(workerOptions.Value.ShutdownTimeoutSeconds));
+        try
+        {
+            await bus.StopAsync(stopping.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning("Bus stop did not finish within {Seconds}s; starting it again anyway", workerOptions.Value.ShutdownTimeoutSeconds);
+        }
+    }
+}
