@@ -47,7 +47,17 @@ public sealed class ConsumerWatchdog(
             }
             foreach (var queue in Queues)
             {
-                var consumers = await probe.ConsumersAsync(queue, stoppingToken);
+                uint? consumers;
+                try
+                {
+                    consumers = await probe.ConsumersAsync(queue, stoppingToken);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // A failing watchdog must not take the host down with it (a faulted BackgroundService stops it).
+                    logger.LogWarning("Consumer watchdog could not ask the broker about {Queue}: {Error}", queue, e.Message);
+                    consumers = null;
+                }
                 if (consumers is null or > 0)
                 {
                     silentSince.Remove(queue);

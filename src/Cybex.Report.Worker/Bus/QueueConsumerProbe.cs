@@ -28,8 +28,7 @@ public sealed class RabbitQueueConsumerProbe(IOptions<BusOptions> options) : IQu
             var declared = await channel.QueueDeclarePassiveAsync(queue, ct);
             return declared.ConsumerCount;
         }
-        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException or System.Net.Sockets.SocketException or TimeoutException
-                                       or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException or System.Net.Sockets.SocketException or TimeoutException)
         {
             // Broker down or the queue not declared yet: MassTransit's own reconnect is still in charge.
             return null;
