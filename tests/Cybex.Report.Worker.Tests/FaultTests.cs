@@ -141,7 +141,7 @@ public class FaultTests(ITestOutputHelper output)
         }
         try
         {
-            var waits = pending.Select(p => p.WaitAsync(TimeSpan.FromSeconds(90), CancellationToken.None)).ToList();
+            var waits = pending.Select(p => p.WaitAsync(TimeSpan.FromSeconds(150), CancellationToken.None)).ToList();
             await AssertEveryQueryAnsweredOnceAsync(env, pending, waits);
             await AssertStillServingAsync(env);
         }
