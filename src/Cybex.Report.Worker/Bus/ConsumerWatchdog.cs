@@ -24,8 +24,8 @@ public sealed class ConsumerWatchdog(
     public static IReadOnlyList<string> QueuesOf(BusOptions bus, WorkerOptions roles)
     {
         var queues = new List<string>();
-        if (roles.ReportConsumer) queues.Add(bus.EndpointPrefix + "report-requested");
-        if (roles.ReplyConsumer) queues.Add(bus.EndpointPrefix + "report-reply");
+        if (roles.ReportConsumer) queues.Add(bus.EndpointPrefix + Consumers.ReportRequestedConsumerDefinition.Queue);
+        if (roles.ReplyConsumer) queues.Add(bus.EndpointPrefix + Consumers.ReportCompletedConsumerDefinition.Queue);
         return queues;
     }
 

@@ -7,9 +7,12 @@ namespace Cybex.Report.Worker.Consumers;
 
 public sealed class ReportCompletedConsumerDefinition : ConsumerDefinition<ReportCompletedConsumer>
 {
+    /// <summary>The queue name, after <c>Bus:EndpointPrefix</c>.</summary>
+    public const string Queue = "report-reply";
+
     public ReportCompletedConsumerDefinition(IOptions<WorkerOptions> worker, IOptions<BusOptions> bus)
     {
-        EndpointName = bus.Value.EndpointPrefix + "report-reply";
+        EndpointName = bus.Value.EndpointPrefix + Queue;
         ConcurrentMessageLimit = worker.Value.ConcurrentMessageLimit;
     }
 

@@ -7,6 +7,9 @@ namespace Cybex.Report.Worker.Consumers;
 
 public sealed class ReportRequestedConsumerDefinition : ConsumerDefinition<ReportRequestedConsumer>
 {
+    /// <summary>The queue name, after <c>Bus:EndpointPrefix</c>.</summary>
+    public const string Queue = "report-requested";
+
     private readonly WorkerOptions _worker;
     private readonly BusOptions _bus;
 
@@ -14,7 +17,7 @@ public sealed class ReportRequestedConsumerDefinition : ConsumerDefinition<Repor
     {
         _worker = worker.Value;
         _bus = bus.Value;
-        EndpointName = _bus.EndpointPrefix + "report-requested";
+        EndpointName = _bus.EndpointPrefix + Queue;
         ConcurrentMessageLimit = _worker.ConcurrentMessageLimit;
     }
 
