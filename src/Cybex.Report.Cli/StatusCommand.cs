@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Cybex.Report.Storage;
+using Cybex.Report.Storage.Claims;
 using Cybex.Report.Tahoe.Documents;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -13,7 +14,7 @@ public static class StatusCommand
 {
     public const string Help = $"""
         cybex-report status [--rabbit-api URL] [database options]
-          Queries by status, leases past expiry (stuck work), and the depth of the report queues and their
+          Queries by status (malformed ones apart), leases past expiry (stuck work), replies given up, and the depth of the report queues and their
           _error queues from the RabbitMQ management API.
           --rabbit-api URL   management API (default http://guest:guest@127.0.0.1:15672)
         {Common.DatabaseOptionsHelp}
@@ -26,13 +27,15 @@ public static class StatusCommand
         var mongo = Common.Mongo(args);
         args.EnsureAllUsed();
         await Common.PingAsync(mongo, ct);
-        var (byStatus, expired) = await new ClaimStore(mongo, SystemClock.Instance).SummaryAsync(ct);
+        var (byStatus, expired, undelivered) = await new ClaimStore(mongo, SystemClock.Instance).SummaryAsync(ct);
         Console.WriteLine($"queries in {mongo.Options.ReportDatabase}:");
-        foreach (var status in new[] { Tdql.StatusInvalid, Tdql.StatusWait, Tdql.StatusProcessing, Tdql.StatusReady, Tdql.StatusFailed })
+        foreach (var status in new[] { Tdql.StatusInvalid, Tdql.StatusWait, Tdql.StatusProcessing, Tdql.StatusReady, Tdql.StatusFailed, "malformed" })
         {
             Console.WriteLine($"  {status,-11} {byStatus.GetValueOrDefault(status)}");
         }
         Console.WriteLine($"  stuck (lease expired) {expired}");
+        // Not an error by itself: an API that gave up waiting is normal, but many point at a network or host problem.
+        Console.WriteLine($"  replies given up (the API had gone) {undelivered}");
         var errors = await QueuesAsync(rabbitApi, ct);
         return expired > 0 || errors > 0 ? 1 : 0;
     }
@@ -92,7 +95,7 @@ public static class RequeueCommand
         args.EnsureAllUsed();
         await Common.PingAsync(mongo, ct);
         var f = Builders<BsonDocument>.Filter;
-        var query = f.Eq("itype", "object") & f.Eq("sub_type", "query");
+        var query = ReportStore.AnyTdql & f.Exists(ClaimStore.MalformedField, false);
         List<string> hashes;
         if (stuck)
         {
@@ -111,7 +114,8 @@ public static class RequeueCommand
         {
             if (await store.TrySetStatusAsync(doc, Tdql.StatusWait, f.Eq("data.status", doc["data"]["status"][0]), ct)) requeued++;
         }
-        if (stuck) await mongo.Leases.DeleteManyAsync(f.In("tdql", docs.Select(d => d["_hash"].AsString)), ct);
+        // A requeue supersedes whatever claim the query had: its lease must not hold the new claim back.
+        await new ClaimStore(mongo, SystemClock.Instance).ReleaseAllAsync(docs.Select(d => d["_hash"].AsString), ct);
         Console.WriteLine($"requeued {requeued} queries");
         return 0;
     }

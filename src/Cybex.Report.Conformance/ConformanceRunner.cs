@@ -59,7 +59,8 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
         var reportOptions = new ReportOptions();
         var generator = new ReportGenerator(archive, reportOptions, clock);
         var pem = file.PrivateKeyPem();
-        var processor = new ReportProcessor(store, new IdentityStore(mongo), generator, clock, pem is null ? null : QueryCipher.FromPem(pem));
+        var processor = new ReportProcessor(store, new IdentityStore(mongo), generator, clock, pem is null ? null : QueryCipher.FromPem(pem), reportOptions);
+        var claims = new Storage.Claims.ClaimStore(mongo, clock);
         int passed = 0, failed = 0;
         var commands = new Dictionary<string, List<long>>();
         var durations = new Dictionary<string, List<double>>();
@@ -90,7 +91,7 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
                 file.FrozenNow, q["encrypted"].AsBoolean, Tdql.StatusProcessing, new TdqlSocket("127.0.0.1", 1, "0"));
             await store.InsertTdqlAsync(tdql, children, ct);
             var result = await processor.ProcessAsync(tdql["_hash"].AsString, ct);
-            if (result is null) return (null, null, 0, sw.Elapsed.TotalMilliseconds);
+            if (result.Report is null) return (null, null, 0, sw.Elapsed.TotalMilliseconds);
             var ms = sw.Elapsed.TotalMilliseconds;
             var stored = await store.FindTdqlAsync(tdql["_hash"].AsString, ct);
             var status = stored is null ? null : Tdql.Parse(stored).Status;
@@ -130,10 +131,12 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
         {
             var wait = pq["tdql_doc_wait"].AsBsonDocument.DeepClone().AsBsonDocument;
             await store.InsertTdqlAsync(wait, [], ct);
+            // As the watcher would: claimed first (wait → processing), then answered.
+            await claims.TryClaimAsync(wait, ct);
             var result = await processor.ProcessAsync(wait["_hash"].AsString, ct);
             var after = await store.FindTdqlAsync(wait["_hash"].AsString, ct);
             var expectedAfter = pq["tdql_doc_after"].AsBsonDocument;
-            string? mismatch = result is null || after is null ? "TDQL vanished"
+            string? mismatch = result.Report is null || after is null ? $"TDQL not answered ({result.Result})"
                 : ReportDataDiff(pq["report_doc"]["data"], result.Report["data"])
                   ?? BsonCompare.Diff(expectedAfter["data"]["status"], after["data"]["status"], "tdql.status")
                   ?? (expectedAfter["data"]["status"][0] != Tdql.StatusReady ? null

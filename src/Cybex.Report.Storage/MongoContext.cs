@@ -26,6 +26,7 @@ public sealed class MongoContext
         Identity = Client.GetDatabase(options.IdentityDatabase).GetCollection<BsonDocument>(options.Collection);
         Reports = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>(options.Collection);
         Leases = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>("report_leases");
+        UndeliveredReplies = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>("report_undelivered");
     }
 
     public MongoOptions Options { get; }
@@ -42,6 +43,9 @@ public sealed class MongoContext
 
     /// <summary>Claim leases live beside the TDQLs so the API's parser never sees them (D13).</summary>
     public IMongoCollection<BsonDocument> Leases { get; }
+
+    /// <summary>Replies given up because the API had gone (refused, reset or silent), kept for operators.</summary>
+    public IMongoCollection<BsonDocument> UndeliveredReplies { get; }
 
     public async Task EnsureIndexesAsync(CancellationToken ct)
     {

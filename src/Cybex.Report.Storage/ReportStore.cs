@@ -11,7 +11,11 @@ public sealed class ReportStore(MongoContext mongo)
 {
     private static readonly FilterDefinitionBuilder<BsonDocument> F = Builders<BsonDocument>.Filter;
 
-    public static FilterDefinition<BsonDocument> TdqlFilter(string hash) => F.Eq("itype", "object") & F.Eq("sub_type", "query") & F.Eq("_hash", hash);
+    /// <summary>Every TDQL document, answerable or not.</summary>
+    public static readonly FilterDefinition<BsonDocument> AnyTdql = F.Eq("itype", "object") & F.Eq("sub_type", "query");
+
+    /// <summary>The TDQL of a hash; a document marked malformed (a broken or duplicate copy) is never it.</summary>
+    public static FilterDefinition<BsonDocument> TdqlFilter(string hash) => AnyTdql & F.Eq("_hash", hash) & F.Exists(Claims.ClaimStore.MalformedField, false);
 
     public Task<BsonDocument?> FindTdqlAsync(string hash, CancellationToken ct) =>
         mongo.Reports.Find(TdqlFilter(hash)).Project(Builders<BsonDocument>.Projection.Exclude("_id")).FirstOrDefaultAsync(ct)!;
@@ -23,15 +27,20 @@ public sealed class ReportStore(MongoContext mongo)
     /// Stores the report (D9: same content hash, latest requester's userid, timestamp and pages) with the TDQL's
     /// new child attributes, and sets report_id and status together in one update (D10).
     /// </summary>
-    public async Task<BsonDocument> CompleteAsync(BsonDocument tdqlDoc, ReportOutcome outcome, Instant now, CancellationToken ct)
+    public Task<BsonDocument> CompleteAsync(BsonDocument tdqlDoc, ReportOutcome outcome, Instant now, CancellationToken ct)
     {
         var tdql = Tdql.Parse(tdqlDoc);
-        var report = outcome.ToDocument(tdql.QType, tdql.UserId, now);
+        return CompleteAsync(tdqlDoc, outcome.ToDocument(tdql.QType, tdql.UserId, now), outcome.Status, ct);
+    }
+
+    /// <summary>As above, for a report document already built (and checked for size) by the caller.</summary>
+    public async Task<BsonDocument> CompleteAsync(BsonDocument tdqlDoc, BsonDocument report, string status, CancellationToken ct)
+    {
         var reportHash = report["_hash"].AsString;
         var (updated, children) = TdqlDocuments.ReplaceChildren(tdqlDoc, new Dictionary<string, BsonValue>
         {
             ["report_id"] = reportHash,
-            ["status"] = outcome.Status,
+            ["status"] = status,
         });
         var set = Builders<BsonDocument>.Update
             .Set("data.report_id", updated["data"]["report_id"])
@@ -44,10 +53,12 @@ public sealed class ReportStore(MongoContext mongo)
         {
             new ReplaceOneModel<BsonDocument>(F.Eq("itype", "report") & F.Eq("_hash", reportHash), report) { IsUpsert = true },
         };
-        writes.AddRange(children.Where(c => KnownChildren.IsNew(c["_hash"].AsString)).Select(InsertIfAbsent));
+        // Always written, never remembered: report_db may be emptied or restored under a running worker, and a
+        // TDQL pointing at a child that is not there breaks the API's redo.
+        writes.AddRange(children.Select(InsertIfAbsent));
         // Matching the edges as read means an API redo in the meantime (new socket, status wait) is not
         // overwritten: the watcher claims the redo and answers it afresh.
-        writes.Add(new UpdateOneModel<BsonDocument>(TdqlFilter(tdql.Hash) & F.Eq("_cref", tdqlDoc["_cref"]) & F.Eq("_ref", tdqlDoc["_ref"]), set));
+        writes.Add(new UpdateOneModel<BsonDocument>(TdqlFilter(tdqlDoc["_hash"].AsString) & F.Eq("_cref", tdqlDoc["_cref"]) & F.Eq("_ref", tdqlDoc["_ref"]), set));
         await mongo.Reports.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
         return report;
     }
@@ -63,13 +74,15 @@ public sealed class ReportStore(MongoContext mongo)
     public async Task<bool> TrySetStatusAsync(BsonDocument tdqlDoc, string status, FilterDefinition<BsonDocument> condition, CancellationToken ct)
     {
         var (updated, children) = TdqlDocuments.ReplaceChildren(tdqlDoc, new Dictionary<string, BsonValue> { ["status"] = status });
-        // Status children are shared by every TDQL; written before any TDQL points at them.
-        var missing = children.Where(c => KnownChildren.IsNew(c["_hash"].AsString)).Select(InsertIfAbsent).ToList();
-        if (missing.Count > 0) await mongo.Reports.BulkWriteAsync(missing, cancellationToken: ct);
         var filter = TdqlFilter(tdqlDoc["_hash"].AsString) & condition & F.Eq("_cref", tdqlDoc["_cref"]) & F.Eq("_ref", tdqlDoc["_ref"]);
+        // The very document that was read, where it is known: a copy under the same hash is not this TDQL.
+        if (tdqlDoc.TryGetValue("_id", out var id)) filter &= F.Eq("_id", id);
         var update = Builders<BsonDocument>.Update
             .Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]);
-        var result = await mongo.Reports.UpdateOneAsync(filter, update, cancellationToken: ct);
+        // One ordered round trip: the status child first (so the TDQL never points at a missing one), then the
+        // compare-and-set. The child upsert never counts as modified, so the TDQL's update alone decides.
+        var writes = children.Select(InsertIfAbsent).Append(new UpdateOneModel<BsonDocument>(filter, update));
+        var result = await mongo.Reports.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
         return result.ModifiedCount == 1;
     }
 

@@ -1,5 +1,8 @@
 using Cybex.Report.Worker;
 using Cybex.Report.Worker.Health;
+using Cybex.Report.Worker.Hosting;
+using Cybex.Report.Worker.Options;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 // The container health check runs the same binary: ask the running worker's endpoint and exit.
@@ -12,5 +15,17 @@ if (args.Contains("--health-check"))
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddReportWorker(builder.Configuration);
 using var host = builder.Build();
-await host.RunAsync();
+try
+{
+    await host.StartAsync();
+}
+catch (Exception e)
+{
+    var bus = new BusOptions();
+    builder.Configuration.GetSection(BusOptions.Section).Bind(bus);
+    var (code, message) = StartupFailure.Describe(e, bus);
+    Console.Error.WriteLine($"cybex-report-worker: {message}");
+    return code;
+}
+await host.WaitForShutdownAsync();
 return 0;

@@ -15,6 +15,8 @@ public sealed class WorkerMetrics : IDisposable
     private readonly Histogram<double> _lag;
     private readonly Counter<long> _busRestarts;
     private readonly UpDownCounter<long> _unannounced;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _malformed;
 
     public WorkerMetrics()
     {
@@ -25,6 +27,8 @@ public sealed class WorkerMetrics : IDisposable
         _claims = _meter.CreateCounter<long>("cybex_claims", description: "TDQLs claimed by the watcher (new or re-claimed leases)");
         _lag = _meter.CreateHistogram<double>("cybex_watcher_lag", "ms", "Time from a TDQL's creation to its claim");
         _busRestarts = _meter.CreateCounter<long>("cybex_bus_restarts", description: "Bus restarts by the consumer watchdog");
+        _dropped = _meter.CreateCounter<long>("cybex_requests_dropped", description: "Report requests dropped without work (stale or duplicate claim, redo, malformed), by reason");
+        _malformed = _meter.CreateCounter<long>("cybex_tdql_malformed", description: "TDQL documents marked malformed (or duplicate) by the watcher");
         _unannounced = _meter.CreateUpDownCounter<long>("cybex_watcher_unannounced", description: "Claims waiting for the broker to be announced");
     }
 
@@ -36,7 +40,12 @@ public sealed class WorkerMetrics : IDisposable
         _commands.Record(commands, type);
     }
 
-    public void ReplySent(bool delivered) => _replies.Add(1, new KeyValuePair<string, object?>("result", delivered ? "sent" : "refused"));
+    /// <summary>One reply: <c>sent</c>, <c>refused</c> (not an allowed target), <c>undelivered</c> (the API had gone) or <c>duplicate</c> (already sent for its claim).</summary>
+    public void Reply(string result) => _replies.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void Malformed() => _malformed.Add(1);
+
+    public void Dropped(string reason) => _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Claimed(bool reclaim, TimeSpan lag)
     {

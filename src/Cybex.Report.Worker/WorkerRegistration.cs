@@ -1,11 +1,13 @@
 using Cybex.Report.Storage;
 using Cybex.Report.Storage.Reports;
 using Cybex.Report.Tahoe.Query;
-using Cybex.Report.Worker.Consumers;
+using Cybex.Report.Storage.Claims;
 using Cybex.Report.Worker.Health;
+using Cybex.Report.Worker.Hosting;
 using Cybex.Report.Worker.Options;
-using Cybex.Report.Worker.Reply;
-using Cybex.Report.Worker.Watcher;
+using Cybex.Report.Worker.Replying;
+using Cybex.Report.Worker.Reporting;
+using Cybex.Report.Worker.Watching;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,9 +31,8 @@ public static class WorkerRegistration
         services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MongoOptions>().BindConfiguration(MongoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ReportOptions>().BindConfiguration(ReportOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.PrivateKeyFile is null || File.Exists(o.PrivateKeyFile), "Reports:PrivateKeyFile does not exist")
-            .ValidateOnStart();
+        services.AddOptions<ReportOptions>().BindConfiguration(ReportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReportOptions>, PrivateKeyValidation>();
         services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(worker.Value.ShutdownTimeoutSeconds));
 
@@ -42,15 +43,18 @@ public static class WorkerRegistration
         services.AddSingleton(sp => new IdentityStore(sp.GetRequiredService<MongoContext>(),
             TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ReportOptions>>().Value.IdentityCacheSeconds)));
         services.AddSingleton<ReportStore>();
+        services.AddSingleton<ILeaseWriter, MongoLeaseWriter>();
         services.AddSingleton<ClaimStore>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReportOptions>>().Value);
         services.AddSingleton<ReportGenerator>();
+        services.AddSingleton(sp => new QueryKey(LoadCipher(sp)));
         services.AddSingleton(sp => new ReportProcessor(
             sp.GetRequiredService<ReportStore>(), sp.GetRequiredService<IdentityStore>(), sp.GetRequiredService<ReportGenerator>(),
-            sp.GetRequiredService<IClock>(), LoadCipher(sp)));
+            sp.GetRequiredService<IClock>(), sp.GetRequiredService<QueryKey>().Cipher, sp.GetRequiredService<ReportOptions>()));
         services.AddSingleton<NonceSender>();
         services.AddSingleton<WorkerMetrics>();
         services.AddHostedService<MongoIndexes>();
+        services.AddHostedService<Warmup>();
         services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddObservability(configuration);
 
@@ -148,19 +152,21 @@ public static class WorkerRegistration
         return services;
     }
 
+    /// <summary>Null only when the operator allowed running without a key; any other problem was refused at start.</summary>
     private static QueryCipher? LoadCipher(IServiceProvider sp)
     {
-        var options = sp.GetRequiredService<ReportOptions>();
-        var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cybex.Report.Worker");
-        if (string.IsNullOrEmpty(options.PrivateKeyFile))
-        {
-            logger.LogWarning("Reports:PrivateKeyFile is not set: encrypted queries will fail");
-            return null;
-        }
-        var cipher = QueryCipher.FromPem(File.ReadAllText(options.PrivateKeyFile));
-        if (!cipher.CanDecrypt) throw new OptionsValidationException(ReportOptions.Section, typeof(ReportOptions), ["Reports:PrivateKeyFile holds no private key"]);
+        PrivateKey.TryLoad(sp.GetRequiredService<ReportOptions>(), out var cipher, out var error);
+        if (error is not null) throw new OptionsValidationException(ReportOptions.Section, typeof(ReportOptions), [error]);
+        if (cipher is null) sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cybex.Report.Worker").LogWarning("Running without a private key: encrypted queries fail");
         return cipher;
     }
+}
+
+/// <summary>Checks the private key at start, so a key that cannot work stops the worker with a message naming the file.</summary>
+internal sealed class PrivateKeyValidation : IValidateOptions<ReportOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReportOptions options) =>
+        PrivateKey.TryLoad(options, out _, out var error) ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(error!);
 }
 
 /// <summary>Creates the indexes the report queries and the watcher use, once at start.</summary>

@@ -1,3 +1,5 @@
+using Cybex.Report.Storage.Claims;
+using Cybex.Report.Conformance;
 using Cybex.Report.Storage.Reports;
 using Cybex.Report.Tahoe;
 using Cybex.Report.Tahoe.Documents;
@@ -49,10 +51,12 @@ public class ClaimAndLimitTests
         await store.InsertTdqlAsync(stuck, stuckChildren, CancellationToken.None);
         await store.InsertTdqlAsync(done, doneChildren, CancellationToken.None);
         // A lease that ended before it began has expired by the next look.
-        var taken = await claims.ClaimBatchAsync([stuck, done], Duration.FromSeconds(-1), 2, CancellationToken.None);
+        var taken = (await claims.ClaimBatchAsync([stuck, done], Duration.FromSeconds(-1), 2, CancellationToken.None)).Won;
         Assert.Equal(2, taken.Count);
         var doneDoc = (await store.FindTdqlAsync(done["_hash"].AsString, CancellationToken.None))!;
         await store.CompleteAsync(doneDoc, Tahoe.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
+        // Work had begun under the stuck claim (its worker died): the re-claim is a second attempt.
+        await mongo.Context.Leases.UpdateOneAsync(new BsonDocument(Leases.Tdql, stuck["_hash"]), new BsonDocument("$set", new BsonDocument(Leases.Started, true)));
 
         var again = await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None);
 
@@ -92,8 +96,8 @@ public class ClaimAndLimitTests
         var (tdql, children) = Waiting("crash");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         // Another watcher won this TDQL in the same moment: this batch's lease for it is removed again.
-        var first = await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None);
-        var second = await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None);
+        var first = (await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None)).Won;
+        var second = (await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None)).Won;
 
         Assert.Single(first);
         Assert.Empty(second);
@@ -162,5 +166,119 @@ public class ClaimAndLimitTests
         Assert.Equal(Tdql.StatusWait, after.Status);
         Assert.Equal(2, after.Socket.Port);
         Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_live_lease_held_by_another_watcher_costs_only_its_own_tdql_not_the_batch()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var unique = new UniqueLeaseIndex(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now), unique);
+        var docs = new List<BsonDocument>();
+        foreach (var seed in new[] { "held", "free-1", "free-2" })
+        {
+            var (tdql, children) = Waiting(seed);
+            await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+            docs.Add(tdql);
+        }
+        // Another watcher leased the first one for this very waiting state a moment ago and is about to claim it.
+        var other = Guid.NewGuid().ToString("N");
+        await mongo.Context.Leases.InsertOneAsync(new BsonDocument
+        {
+            { Leases.Tdql, docs[0]["_hash"] }, { Leases.ClaimId, other }, { Leases.Fingerprint, ClaimStore.Fingerprint(docs[0]) },
+            { Leases.Expires, (Now + Duration.FromMinutes(5)).ToDateTimeUtc() }, { Leases.Attempt, 1 },
+        });
+
+        var batch = await claims.ClaimBatchAsync(docs, Duration.FromMinutes(5), 2, CancellationToken.None);
+
+        Assert.Equal(1, unique.DuplicateKeys);
+        Assert.Equal(docs.Skip(1).Select(d => d["_hash"].AsString).Order(), batch.Won.Select(c => c.TdqlHash).Order());
+        Assert.Empty(batch.Failed);
+        var held = await mongo.Context.Leases.Find(new BsonDocument(Leases.Tdql, docs[0]["_hash"])).SingleAsync();
+        Assert.Equal(other, held[Leases.ClaimId].AsString);
+    }
+
+    [Fact]
+    public async Task A_lease_left_from_before_a_redo_is_replaced_and_the_redo_claimed_at_once()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var unique = new UniqueLeaseIndex(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now), unique);
+        var (tdql, children) = Waiting("redo-lease");
+        await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+        var first = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
+        // The API's redo while the first claim's lease is live: new socket, status wait.
+        var (redo, redoChildren) = TdqlDocuments.Build("count", tdql["data"]["qhash"][0].AsString, "b'{}'", new string('a', 64), TahoeTime.ToEpochSeconds(Now), false,
+            Tdql.StatusWait, new TdqlSocket("0.0.0.0", 2, "11"));
+        await store.InsertTdqlAsync(redo, redoChildren, CancellationToken.None);
+        var waiting = Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
+
+        var second = Assert.Single((await claims.ClaimBatchAsync([waiting], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
+
+        Assert.Equal(0, unique.DuplicateKeys);
+        var lease = await mongo.Context.Leases.Find(new BsonDocument(Leases.Tdql, tdql["_hash"])).SingleAsync();
+        Assert.Equal(Leases.Id(second.ClaimId), lease[Leases.ClaimId].AsString);
+        Assert.False(await claims.RenewAsync(first, Duration.FromMinutes(5), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_claim_whose_work_never_began_keeps_its_attempt_when_claimed_again()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        var (tdql, children) = Waiting("queued");
+        await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+        Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromSeconds(-1), 1, CancellationToken.None)).Won);
+
+        var again = Assert.Single(await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None));
+
+        Assert.Equal(1, again.Attempt);
+        Assert.Equal(1, (await claims.HoldAsync(again.TdqlHash, again.ClaimId, Duration.FromMinutes(2), CancellationToken.None))!.Attempt);
+    }
+
+    [Fact]
+    public async Task The_reply_of_a_claim_is_taken_once_and_only_after_its_report_is_marked()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        var (tdql, children) = Waiting("reply-once");
+        await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+        var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
+
+        Assert.False(await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, CancellationToken.None));
+        Assert.False(await claims.MarkAnsweredAsync(claim.TdqlHash, Guid.NewGuid(), Duration.FromMinutes(5), CancellationToken.None));
+        Assert.True(await claims.MarkAnsweredAsync(claim.TdqlHash, claim.ClaimId, Duration.FromMinutes(5), CancellationToken.None));
+        var takes = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, CancellationToken.None)));
+
+        Assert.Single(takes, taken => taken);
+        Assert.Equal(0, await mongo.Context.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task Status_children_are_written_with_every_claim_even_after_report_db_was_emptied()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        foreach (var seed in new[] { "before", "after" })
+        {
+            var (tdql, children) = Waiting(seed);
+            await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+            Assert.True(await claims.TryClaimAsync(tdql, CancellationToken.None));
+            var processing = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+            await store.CompleteAsync(processing, Tahoe.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
+
+            var done = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+            foreach (var child in done["_cref"].AsBsonArray)
+            {
+                Assert.True(await mongo.Context.Reports.Find(new BsonDocument("_hash", child)).AnyAsync(), $"{seed}: child {child} of the TDQL is missing");
+            }
+            // An operator empties report_db under the running worker.
+            await mongo.Context.Reports.DeleteManyAsync(FilterDefinition<BsonDocument>.Empty);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using Cybex.Report.Contracts;
 using Cybex.Report.Storage;
+using Cybex.Report.Storage.Claims;
 using Cybex.Report.Tahoe.Documents;
 using MassTransit;
 using MassTransit.Testing;
@@ -48,20 +49,25 @@ public class ConsumerHarnessTests : IAsyncLifetime
         return (provider, harness);
     }
 
-    private static async Task<string> InsertProcessingTdqlAsync(TestEnvironment env, string qtype, string qdataText, string user)
+    /// <summary>A TDQL submitted and claimed as the watcher would: the request for it carries this claim.</summary>
+    private static async Task<ReportRequested> ClaimedRequestAsync(TestEnvironment env, string qtype, string qdataText, string user)
     {
         var pending = await env.Submitter.SubmitTextAsync(qtype, qdataText, env.UserId(user), CancellationToken.None);
         pending.Dispose();
-        return pending.TdqlHash;
+        var claims = new ClaimStore(env.Mongo, env.Clock);
+        var waiting = (await claims.WaitingAsync(100, CancellationToken.None)).Single(d => d["_hash"] == pending.TdqlHash);
+        var claim = Assert.Single((await claims.ClaimBatchAsync([waiting], NodaTime.Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
+        return new ReportRequested(claim.TdqlHash, claim.ClaimId, DateTimeOffset.UtcNow, claim.Attempt);
     }
 
     [Fact]
     public async Task Report_requested_produces_a_stored_report_and_announces_it()
     {
         var (env, harness) = (_env, _harness);
-        var tdql = await InsertProcessingTdqlAsync(env, "count", """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""", "alice");
+        var request = await ClaimedRequestAsync(env, "count", """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""", "alice");
+        var tdql = request.TdqlHash;
 
-        await harness.Bus.Publish(new ReportRequested(tdql, Guid.NewGuid(), DateTimeOffset.UtcNow));
+        await harness.Bus.Publish(request);
 
         Assert.True(await harness.Published.Any<ReportCompleted>(m => m.Context.Message.TdqlHash == tdql));
         var completed = harness.Published.Select<ReportCompleted>().First().Context.Message;
@@ -76,9 +82,10 @@ public class ConsumerHarnessTests : IAsyncLifetime
     public async Task A_bad_query_ends_as_a_failed_report_not_an_exception()
     {
         var (env, harness) = (_env, _harness);
-        var tdql = await InsertProcessingTdqlAsync(env, "count", """{"sub_type": "\"md5\""}""", "alice");
+        var request = await ClaimedRequestAsync(env, "count", """{"sub_type": "\"md5\""}""", "alice");
+        var tdql = request.TdqlHash;
 
-        await harness.Bus.Publish(new ReportRequested(tdql, Guid.NewGuid(), DateTimeOffset.UtcNow));
+        await harness.Bus.Publish(request);
 
         Assert.True(await harness.Published.Any<ReportCompleted>(m => m.Context.Message.TdqlHash == tdql && m.Context.Message.Status == Tdql.StatusFailed));
         Assert.False(await harness.Published.Any<Fault<ReportRequested>>());
@@ -91,23 +98,62 @@ public class ConsumerHarnessTests : IAsyncLifetime
     public async Task A_redelivered_request_reannounces_the_finished_report_without_recomputing()
     {
         var (env, harness) = (_env, _harness);
-        var tdql = await InsertProcessingTdqlAsync(env, "count", """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""", "alice");
-        await harness.Bus.Publish(new ReportRequested(tdql, Guid.NewGuid(), DateTimeOffset.UtcNow));
+        var request = await ClaimedRequestAsync(env, "count", """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""", "alice");
+        var tdql = request.TdqlHash;
+        await harness.Bus.Publish(request);
         Assert.True(await harness.Published.Any<ReportCompleted>());
         var reportsBefore = await env.Mongo.Reports.CountDocumentsAsync(new BsonDocument("itype", "report"));
 
         // Spoil the archive: a recomputation would now give a different count.
         await env.Mongo.Archive.DeleteManyAsync(new BsonDocument("itype", "event"));
-        await harness.Bus.Publish(new ReportRequested(tdql, Guid.NewGuid(), DateTimeOffset.UtcNow));
+        // The same claim delivered again (its reply not yet taken).
+        await harness.Bus.Publish(request);
 
-        List<ReportCompleted> announcements = [];
-        for (var i = 0; i < 100 && announcements.Count < 2; i++)
-        {
-            await Task.Delay(50);
-            announcements = harness.Published.Select<ReportCompleted>().Where(m => m.Context.Message.TdqlHash == tdql).Select(m => m.Context.Message).ToList();
-        }
-        Assert.Equal(2, announcements.Count);
-        Assert.Equal(announcements[0].ReportId, announcements[1].ReportId);
+        for (var i = 0; i < 100 && harness.Consumed.Select<ReportRequested>().Count(m => m.Context.Message.TdqlHash == tdql) < 2; i++) await Task.Delay(50);
+        await Task.Delay(200);
+
+        // Re-announced under the claim's own message id (so the reply can recognise it), from the stored report.
+        var announcements = harness.Published.Select<ReportCompleted>().Where(m => m.Context.Message.TdqlHash == tdql).Select(m => m.Context.Message).ToList();
+        Assert.Equal(2, harness.Consumed.Select<ReportRequested>().Count(m => m.Context.Message.TdqlHash == tdql));
+        Assert.False(await harness.Published.Any<Fault<ReportRequested>>());
+        var stored = Tdql.Parse((await new ReportStore(env.Mongo).FindTdqlAsync(tdql, CancellationToken.None))!);
+        Assert.All(announcements, a => Assert.Equal(stored.ReportId, a.ReportId));
+        Assert.Equal(3, (await new ReportStore(env.Mongo).FindReportAsync(stored.ReportId, CancellationToken.None))!["data"].ToInt32());
         Assert.Equal(reportsBefore, await env.Mongo.Reports.CountDocumentsAsync(new BsonDocument("itype", "report")));
+    }
+
+    [Fact]
+    public async Task A_request_no_watcher_claimed_is_dropped_without_work()
+    {
+        var (env, harness) = (_env, _harness);
+        var request = await ClaimedRequestAsync(env, "count", """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""", "alice");
+
+        // Another claim id for the same TDQL: a forged, stale or duplicated-from-elsewhere copy.
+        await harness.Bus.Publish(request with { ClaimId = Guid.NewGuid() });
+
+        Assert.True(await harness.Consumed.Any<ReportRequested>(m => m.Context.Message.TdqlHash == request.TdqlHash));
+        Assert.False(await harness.Published.Any<ReportCompleted>(m => m.Context.Message.TdqlHash == request.TdqlHash));
+        var stored = Tdql.Parse((await new ReportStore(env.Mongo).FindTdqlAsync(request.TdqlHash, CancellationToken.None))!);
+        Assert.Equal(Tdql.StatusProcessing, stored.Status);
+        Assert.Equal(0, await env.Mongo.Reports.CountDocumentsAsync(new BsonDocument("itype", "report")));
+    }
+
+    [Fact]
+    public async Task A_claim_past_the_attempt_limit_ends_failed_with_the_last_error_and_is_announced()
+    {
+        var (env, harness) = (_env, _harness);
+        var request = await ClaimedRequestAsync(env, "count", """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""", "alice");
+        // Three claims before this one ran out of time; the last one recorded why.
+        await env.Mongo.Leases.UpdateOneAsync(new BsonDocument("claim", request.ClaimId.ToString("N")),
+            new BsonDocument("$set", new BsonDocument { { "attempt", 4 }, { "error", "TimeoutException: the archive did not answer" } }));
+
+        await harness.Bus.Publish(request with { Attempt = 4 });
+
+        Assert.True(await harness.Published.Any<ReportCompleted>(m => m.Context.Message.TdqlHash == request.TdqlHash));
+        var completed = harness.Published.Select<ReportCompleted>().First(m => m.Context.Message.TdqlHash == request.TdqlHash).Context.Message;
+        Assert.Equal(Tdql.StatusFailed, completed.Status);
+        Assert.Equal(request.ClaimId, completed.ClaimId);
+        var report = await new ReportStore(env.Mongo).FindReportAsync(completed.ReportId, CancellationToken.None);
+        Assert.Equal("Failed to generate report after 3 attempts! -- TimeoutException: the archive did not answer", report!["data"].AsString);
     }
 }

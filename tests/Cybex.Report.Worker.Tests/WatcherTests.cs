@@ -2,7 +2,7 @@ using Cybex.Report.Conformance;
 using Cybex.Report.Contracts;
 using Cybex.Report.Storage;
 using Cybex.Report.Tahoe.Documents;
-using Cybex.Report.Worker.Watcher;
+using Cybex.Report.Worker.Watching;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;

@@ -18,6 +18,16 @@ public sealed class ReportOptions
     [Range(0, 3600)]
     public int IdentityCacheSeconds { get; set; } = 10;
 
+    /// <summary>Reports whose BSON is larger fail with a text saying so instead of failing to store on every attempt.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxReportBytes { get; set; } = Tahoe.Reports.ReportSize.DefaultMaxBytes;
+
     /// <summary>PEM file of the private key that decrypts qdata (the counterpart of the API's pub.pem).</summary>
     public string? PrivateKeyFile { get; set; }
+
+    /// <summary>
+    /// Lets the worker start without <see cref="PrivateKeyFile"/>; encrypted queries (all of the API's) then fail.
+    /// Off by default: a missing key is far more often a mistake than a choice.
+    /// </summary>
+    public bool AllowUnencryptedQueriesOnly { get; set; }
 }

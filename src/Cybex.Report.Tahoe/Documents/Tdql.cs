@@ -36,7 +36,10 @@ public sealed record Tdql(
             throw new TahoeFormatException("document is not a TDQL (itype object, sub_type query)");
         }
         var hash = doc.GetValue("_hash", BsonNull.Value);
-        if (!hash.IsString || hash.AsString.Length != 64) throw new TahoeFormatException("TDQL has no valid _hash");
+        if (!hash.IsString || !TdqlHashes.IsValid(hash.AsString)) throw new TahoeFormatException("TDQL _hash is not 64 lower-case hex characters");
+        // Every later edit swaps hashes in these lists; one non-hash element would break each of them.
+        Edges(doc, "_cref");
+        Edges(doc, "_ref");
         if (!doc.TryGetValue("data", out var dataValue) || !dataValue.IsBsonDocument) throw new TahoeFormatException("TDQL has no data object");
         var data = dataValue.AsBsonDocument;
         var socketDoc = First(data, "socket");
@@ -55,6 +58,15 @@ public sealed record Tdql(
             String(data, "status"),
             String(data, "report_id"),
             new TdqlSocket(String(socket, "host"), port.ToInt64() is >= 0 and <= int.MaxValue ? (int)port.ToInt64() : -1, String(socket, "nonce")));
+    }
+
+    private static void Edges(BsonDocument doc, string key)
+    {
+        if (!doc.TryGetValue(key, out var list) || !list.IsBsonArray) throw new TahoeFormatException($"TDQL {key} is not a list");
+        if (!list.AsBsonArray.All(v => v.IsString && TdqlHashes.IsValid(v.AsString)))
+        {
+            throw new TahoeFormatException($"TDQL {key} holds an element that is not a 64 lower-case hex hash");
+        }
     }
 
     private static BsonValue First(BsonDocument data, string key)

@@ -24,8 +24,8 @@ public sealed class ConsumerWatchdog(
     public static IReadOnlyList<string> QueuesOf(BusOptions bus, WorkerOptions roles)
     {
         var queues = new List<string>();
-        if (roles.ReportConsumer) queues.Add(bus.EndpointPrefix + Consumers.ReportRequestedConsumerDefinition.Queue);
-        if (roles.ReplyConsumer) queues.Add(bus.EndpointPrefix + Consumers.ReportCompletedConsumerDefinition.Queue);
+        if (roles.ReportConsumer) queues.Add(bus.EndpointPrefix + Reporting.ReportRequestedConsumerDefinition.Queue);
+        if (roles.ReplyConsumer) queues.Add(bus.EndpointPrefix + Replying.ReportCompletedConsumerDefinition.Queue);
         return queues;
     }
 

@@ -1,5 +1,7 @@
 using Cybex.Report.Contracts;
-using Cybex.Report.Storage;
+using Cybex.Report.Storage.Claims;
+using Cybex.Report.Tahoe.Documents;
+using MongoDB.Bson;
 using Cybex.Report.Tahoe.Time;
 using Cybex.Report.Worker.Options;
 using MassTransit;
@@ -8,7 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NodaTime;
 
-namespace Cybex.Report.Worker.Watcher;
+namespace Cybex.Report.Worker.Watching;
 
 /// <summary>
 /// Finds TDQLs waiting in report_db, claims each one atomically and publishes <see cref="ReportRequested"/>.
@@ -16,7 +18,8 @@ namespace Cybex.Report.Worker.Watcher;
 /// original's busy loop, and survives database or broker faults by backing off and trying again.
 /// </summary>
 public sealed class ArchiveWatcher(
-    ClaimStore claims, IBus bus, IClock clock, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<ArchiveWatcher> logger)
+    ClaimStore claims, IBus bus, IClock clock, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<ArchiveWatcher> logger,
+    IHostApplicationLifetime? lifetime = null)
     : BackgroundService
 {
     private readonly WorkerOptions _options = options.Value;
@@ -25,6 +28,9 @@ public sealed class ArchiveWatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Claims wait for the whole host: the bus connected and the warm-up done, so the first claim is answered at
+        // full speed instead of its lease ticking while connections open.
+        if (lifetime is not null && !await StartedAsync(lifetime, stoppingToken)) return;
         var delay = TimeSpan.FromMilliseconds(_options.PollMinMilliseconds);
         var idle = TimeSpan.FromMilliseconds(_options.PollIdleMilliseconds);
         var expiredScanEvery = Duration.FromSeconds(Math.Clamp(_options.LeaseSeconds / 4.0, 1, 30));
@@ -80,41 +86,78 @@ public sealed class ArchiveWatcher(
         logger.LogInformation("Archive watcher stopped claiming");
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private static bool IsWellFormed(MongoDB.Bson.BsonDocument doc, out string reason)
+    private static async Task<bool> StartedAsync(IHostApplicationLifetime lifetime, CancellationToken stoppingToken)
     {
+        var started = new TaskCompletionSource();
+        using var onStart = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var onStop = stoppingToken.Register(() => started.TrySetCanceled());
         try
         {
-            Tahoe.Documents.Tdql.Parse(doc);
-            var edges = doc["_cref"].IsBsonArray && doc["_ref"].IsBsonArray;
-            reason = edges ? "" : "TDQL _cref or _ref is not a list";
-            return edges;
+            await started.Task;
+            return true;
         }
-        catch (Exception e) when (e is Tahoe.TahoeFormatException or KeyNotFoundException or InvalidCastException)
+        catch (OperationCanceledException)
         {
-            reason = e.Message;
             return false;
         }
     }
 
-    private async Task<List<Announcement>> ClaimWaitingAsync(CancellationToken ct)
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>
+    /// The waiting TDQLs worth claiming: every field the claim and the report use is checked (a TDQL is hostile
+    /// input), and of several documents with one hash only the oldest is the TDQL, in this batch or not. The rest
+    /// is marked malformed, with its reason, so no later poll trips over it again.
+    /// </summary>
+    private async Task<List<(BsonDocument Doc, Tdql Tdql)>> ClaimableAsync(List<BsonDocument> waiting, CancellationToken ct)
     {
-        var waiting = new List<MongoDB.Bson.BsonDocument>();
-        foreach (var doc in await claims.WaitingAsync(_options.ClaimBatch, ct))
+        var parsed = new List<(BsonDocument Doc, Tdql Tdql)>();
+        foreach (var doc in waiting)
         {
-            if (IsWellFormed(doc, out var reason))
+            try
             {
-                waiting.Add(doc);
+                parsed.Add((doc, Tdql.Parse(doc)));
+            }
+            catch (Tahoe.TahoeFormatException e)
+            {
+                await MarkAsync(doc, e.Message, ct);
+            }
+        }
+        if (parsed.Count == 0) return parsed;
+        var oldest = await claims.OldestIdsAsync(parsed.Select(p => p.Tdql.Hash).Distinct().ToList(), ct);
+        var claimable = new List<(BsonDocument, Tdql)>();
+        foreach (var p in parsed)
+        {
+            if (oldest.TryGetValue(p.Tdql.Hash, out var id) && id != p.Doc["_id"])
+            {
+                await MarkAsync(p.Doc, "another TDQL document has the same _hash; only the oldest is answered", ct);
                 continue;
             }
-            var hash = doc.GetValue("_hash", "?").ToString();
-            logger.LogWarning("TDQL {Tdql} is malformed ({Reason}); marked and skipped", hash, reason);
-            if (Tahoe.Documents.TdqlHashes.IsValid(hash)) await claims.MarkMalformedAsync(hash!, reason, ct);
+            claimable.Add(p);
         }
-        var created = waiting.ToDictionary(d => d["_hash"].AsString, d => d["data"]["timestamp"][0].ToDouble());
-        return (await claims.ClaimBatchAsync(waiting, Lease, _options.ClaimParallelism, ct))
-            .Select(c => new Announcement(c, Reclaim: false, created[c.TdqlHash])).ToList();
+        return claimable;
+    }
+
+    private async Task MarkAsync(BsonDocument doc, string reason, CancellationToken ct)
+    {
+        var shown = doc.GetValue("_hash", BsonNull.Value) is { IsString: true } h ? Shorten(h.AsString) : "without a string _hash";
+        logger.LogWarning("TDQL {Tdql} is malformed ({Reason}); marked and skipped", shown, reason);
+        metrics.Malformed();
+        await claims.MarkMalformedAsync(doc["_id"], reason, ct);
+    }
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
+
+    private async Task<List<Announcement>> ClaimWaitingAsync(CancellationToken ct)
+    {
+        var waiting = await ClaimableAsync(await claims.WaitingAsync(_options.ClaimBatch, ct), ct);
+        var created = waiting.ToDictionary(w => w.Tdql.Hash, w => w.Tdql.Timestamp);
+        var batch = await claims.ClaimBatchAsync(waiting.Select(w => w.Doc).ToList(), Lease, _options.ClaimParallelism, ct);
+        foreach (var (hash, error) in batch.Failed)
+        {
+            logger.LogWarning("Claiming TDQL {Tdql} failed ({Error}); its lease is removed and it is tried again later", hash, error.GetType().Name);
+        }
+        return batch.Won.Select(c => new Announcement(c, Reclaim: false, created[c.TdqlHash])).ToList();
     }
 
     /// <summary>A claim and what its metrics need once it is published.</summary>
@@ -167,7 +210,7 @@ public sealed class ArchiveWatcher(
     private async Task<bool> TryPublishAsync(Announcement a, CancellationToken ct)
     {
         var claim = a.Claim;
-        var message = new ReportRequested(claim.TdqlHash, claim.ClaimId, claim.ClaimedAt.ToDateTimeOffset());
+        var message = new ReportRequested(claim.TdqlHash, claim.ClaimId, claim.ClaimedAt.ToDateTimeOffset(), claim.Attempt);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(_options.PublishTimeoutSeconds));
         try

@@ -1,9 +1,8 @@
-using System.Net.Sockets;
 using Cybex.Report.Worker.Options;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
-namespace Cybex.Report.Worker.Consumers;
+namespace Cybex.Report.Worker.Replying;
 
 public sealed class ReportCompletedConsumerDefinition : ConsumerDefinition<ReportCompletedConsumer>
 {
@@ -19,14 +18,13 @@ public sealed class ReportCompletedConsumerDefinition : ConsumerDefinition<Repor
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<ReportCompletedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        // D11: an API that is briefly down gets the reply later, with backoff; then the _error queue.
+        // Only the database is retried here: the socket gets its own bounded tries in NonceSender (the API waits
+        // 5 s, so minutes of retries would only hold slots that other replies need).
         endpointConfigurator.UseMessageRetry(r =>
         {
-            r.Intervals(250, 500, 1000, 2000, 4000, 8000, 10000, 10000);
-            r.Handle<SocketException>();
-            r.Handle<TimeoutException>();
-            r.Handle<IOException>();
+            r.Intervals(250, 500, 1000, 2000, 4000);
             r.Handle<MongoDB.Driver.MongoException>();
+            r.Handle<TimeoutException>();
         });
     }
 }

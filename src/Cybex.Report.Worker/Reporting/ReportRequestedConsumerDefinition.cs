@@ -1,9 +1,8 @@
-using Cybex.Report.Storage.Reports;
 using Cybex.Report.Worker.Options;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
-namespace Cybex.Report.Worker.Consumers;
+namespace Cybex.Report.Worker.Reporting;
 
 public sealed class ReportRequestedConsumerDefinition : ConsumerDefinition<ReportRequestedConsumer>
 {
@@ -25,7 +24,7 @@ public sealed class ReportRequestedConsumerDefinition : ConsumerDefinition<Repor
         IConsumerConfigurator<ReportRequestedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = _worker.PrefetchCount;
-        // A TDQL that is not in the API's shape will not improve with retries.
-        endpointConfigurator.UseMessageRetry(r => r.Intervals(_bus.RetryIntervalsMilliseconds).Ignore<MalformedTdqlException>());
+        // Only transient faults get here: the consumer ends what can never succeed (malformed, too large, unreadable) itself.
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(_bus.RetryIntervalsMilliseconds));
     }
 }

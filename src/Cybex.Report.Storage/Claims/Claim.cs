@@ -1,0 +1,12 @@
+using NodaTime;
+
+namespace Cybex.Report.Storage.Claims;
+
+/// <summary>A claimed TDQL and the lease that keeps it.</summary>
+public sealed record Claim(string TdqlHash, Guid ClaimId, Instant ClaimedAt, int Attempt);
+
+/// <summary>What a claim batch did: the claims won, and the TDQLs whose claim failed on its own (their leases removed).</summary>
+public sealed record ClaimBatch(List<Claim> Won, List<(string TdqlHash, Exception Error)> Failed);
+
+/// <summary>A lease as its holder sees it when it renews: which attempt this is and why the previous one failed.</summary>
+public sealed record HeldLease(int Attempt, string? LastError);

@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using Cybex.Report.Tahoe.Documents;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using NodaTime;
+
+namespace Cybex.Report.Storage.Claims;
+
+/// <summary>
+/// Claims waiting TDQLs for the watcher (D13). The claim itself is a single-document compare-and-set on the
+/// TDQL (status wait → processing, child edges swapped as the API's TAHOE edit would); the lease that lets
+/// another watcher take over after a crash lives in its own collection, out of the API's sight. The lease's claim
+/// id is what every later step checks: a message of another claim is stale.
+/// </summary>
+public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter leaseWriter)
+{
+    private static readonly FilterDefinitionBuilder<BsonDocument> F = Builders<BsonDocument>.Filter;
+
+    public ClaimStore(MongoContext mongo, IClock clock) : this(mongo, clock, new MongoLeaseWriter(mongo))
+    {
+    }
+
+    /// <summary>TDQLs whose status is <c>wait</c>, oldest first, with their <c>_id</c> (duplicates of one hash differ only there).</summary>
+    public async Task<List<BsonDocument>> WaitingAsync(int limit, CancellationToken ct) =>
+        await mongo.Reports.Find(ReportStore.AnyTdql & F.Eq("data.status", Tdql.StatusWait) & F.Exists(MalformedField, false))
+            .Sort(Builders<BsonDocument>.Sort.Ascending("_id"))
+            .Limit(limit)
+            .ToListAsync(ct);
+
+    /// <summary>Set on a TDQL that is not in the API's shape, so the watcher stops picking it up.</summary>
+    public const string MalformedField = "_cybex_malformed";
+
+    private readonly ReportStore _reports = new(mongo);
+
+    /// <summary>Marks one TDQL document (by <c>_id</c>: its hash may be the broken part) that nobody can answer; it stays for an operator.</summary>
+    public Task MarkMalformedAsync(BsonValue id, string reason, CancellationToken ct) =>
+        mongo.Reports.UpdateOneAsync(F.Eq("_id", id), Builders<BsonDocument>.Update.Set(MalformedField, reason), cancellationToken: ct);
+
+    /// <summary>
+    /// The <c>_id</c> of the oldest answerable document of each hash. Two documents may share a hash (a restore, a
+    /// second writer): only the oldest is the TDQL; the other copies would otherwise be answered, or claimed, too.
+    /// </summary>
+    public async Task<Dictionary<string, BsonValue>> OldestIdsAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
+    {
+        var docs = await mongo.Reports.Find(ReportStore.AnyTdql & F.In("_hash", hashes) & F.Exists(MalformedField, false))
+            .Project(Builders<BsonDocument>.Projection.Include("_hash")).ToListAsync(ct);
+        return docs.Where(d => d["_hash"].IsString).GroupBy(d => d["_hash"].AsString).ToDictionary(g => g.Key, g => g.Min(d => d["_id"])!);
+    }
+
+    /// <summary>Names the waiting state a claim is for: the TDQL's edges change with every redo, requeue and claim.</summary>
+    public static string Fingerprint(BsonDocument tdql) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.ASCII.GetBytes(string.Join(",", tdql["_ref"].AsBsonArray.Select(v => v.AsString)))))[..32];
+
+    /// <summary>
+    /// Claims a batch of waiting, well-formed TDQLs (distinct hashes). The leases are written first and the claims
+    /// made after: a watcher that dies in between leaves leases that expire, never a TDQL in <c>processing</c>
+    /// without one. Each claim stands alone: one whose lease is held elsewhere is skipped, one that fails is
+    /// reported, and the leases of claims lost or failed are removed again.
+    /// </summary>
+    public async Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, Duration lease, int parallelism, CancellationToken ct)
+    {
+        if (waiting.Count == 0) return new ClaimBatch([], []);
+        var now = clock.GetCurrentInstant();
+        var intents = waiting.Select(w => (Doc: w, Lease: new LeaseIntent(new Claim(w["_hash"].AsString, Guid.NewGuid(), now, 1), Fingerprint(w), now + lease))).ToList();
+        var leased = await leaseWriter.TryWriteAsync(intents.Select(i => i.Lease).ToList(), now, ct);
+        var won = new ConcurrentBag<Claim>();
+        var failed = new ConcurrentBag<(string, Exception)>();
+        await Parallel.ForEachAsync(intents.Where((_, n) => leased[n]), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, async (intent, token) =>
+        {
+            try
+            {
+                if (await TryClaimAsync(intent.Doc, token)) won.Add(intent.Lease.Claim);
+            }
+            catch (Exception e) when (!token.IsCancellationRequested)
+            {
+                failed.Add((intent.Lease.Claim.TdqlHash, e));
+            }
+        });
+        var lost = intents.Where((_, n) => leased[n]).Select(i => i.Lease.Claim).Except(won).Select(c => Leases.Id(c.ClaimId)).ToList();
+        if (lost.Count > 0) await mongo.Leases.DeleteManyAsync(F.In(Leases.ClaimId, lost), ct);
+        return new ClaimBatch(won.ToList(), failed.ToList());
+    }
+
+    /// <summary>
+    /// The claim itself: a compare-and-set of the TDQL's status from wait to processing. False when another
+    /// watcher or an API redo got there first.
+    /// </summary>
+    public Task<bool> TryClaimAsync(BsonDocument waiting, CancellationToken ct) =>
+        _reports.TrySetStatusAsync(waiting, Tdql.StatusProcessing, F.Eq("data.status", Tdql.StatusWait), ct);
+
+    /// <summary>
+    /// Extends the lease of a claim still held by the caller. False when it is no longer theirs (another watcher
+    /// took it over after expiry, or the TDQL finished and its lease was dropped).
+    /// </summary>
+    public async Task<bool> RenewAsync(Claim claim, Duration lease, CancellationToken ct) =>
+        await HoldAsync(claim.TdqlHash, claim.ClaimId, lease, ct) is not null;
+
+    /// <summary>
+    /// Begins work under <paramref name="claim"/>: renews its lease and marks it started, if it is still the lease
+    /// of the TDQL; null when it is not (stale or foreign: taken over by another claim, finished, or never made). A
+    /// lease past its expiry that nobody took over yet is still the claim's: should the watcher take it over in the
+    /// same moment, the commit check (<see cref="MarkAnsweredAsync"/>) stops this claim from writing.
+    /// </summary>
+    public async Task<HeldLease?> HoldAsync(string tdql, Guid claim, Duration lease, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var held = await mongo.Leases.FindOneAndUpdateAsync(
+            Leases.Of(tdql, claim),
+            Builders<BsonDocument>.Update.Set(Leases.Expires, (now + lease).ToDateTimeUtc()).Set(Leases.Started, true),
+            new FindOneAndUpdateOptions<BsonDocument> { Projection = Builders<BsonDocument>.Projection.Include(Leases.Attempt).Include(Leases.LastError) },
+            ct);
+        if (held is null) return null;
+        var error = held.GetValue(Leases.LastError, BsonNull.Value);
+        return new HeldLease(held.GetValue(Leases.Attempt, 1).ToInt32(), error.IsString ? error.AsString : null);
+    }
+
+    /// <summary>
+    /// Marks the claim's report as about to be stored, renewing the lease once more: the last check that the claim
+    /// is still this caller's before anything is written. The mark is the reply's ticket (see <see cref="TakeReplyAsync"/>).
+    /// </summary>
+    public async Task<bool> MarkAnsweredAsync(string tdql, Guid claim, Duration lease, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var marked = await mongo.Leases.UpdateOneAsync(
+            Leases.Of(tdql, claim),
+            Builders<BsonDocument>.Update.Set(Leases.Answered, true).Set(Leases.Expires, (now + lease).ToDateTimeUtc()),
+            cancellationToken: ct);
+        return marked.MatchedCount == 1;
+    }
+
+    /// <summary>
+    /// Takes the one reply a claim is owed, dropping its lease: true exactly once per answered claim, however often
+    /// its completion is delivered.
+    /// </summary>
+    public async Task<bool> TakeReplyAsync(string tdql, Guid claim, CancellationToken ct) =>
+        (await mongo.Leases.DeleteOneAsync(Leases.Of(tdql, claim) & F.Eq(Leases.Answered, true), ct)).DeletedCount == 1;
+
+    /// <summary>Records a reply given up because the API had gone, for operators (<c>cybex-report status</c>).</summary>
+    public Task RecordUndeliveredAsync(string tdql, string host, int port, string failure, CancellationToken ct) =>
+        mongo.UndeliveredReplies.InsertOneAsync(new BsonDocument
+        {
+            { "tdql", tdql }, { "host", host }, { "port", port }, { "failure", failure }, { "at", clock.GetCurrentInstant().ToDateTimeUtc() },
+        }, cancellationToken: ct);
+
+    /// <summary>Keeps why an attempt failed on its lease, so the attempt that gives up can say it.</summary>
+    public Task RecordErrorAsync(string tdql, Guid claim, string error, CancellationToken ct) =>
+        mongo.Leases.UpdateOneAsync(Leases.Of(tdql, claim), Builders<BsonDocument>.Update.Set(Leases.LastError, error), cancellationToken: ct);
+
+    /// <summary>Drops the lease of a claim that ends without a reply (a TDQL that turned out malformed).</summary>
+    public Task ReleaseAsync(string tdql, Guid claim, CancellationToken ct) => mongo.Leases.DeleteOneAsync(Leases.Of(tdql, claim), ct);
+
+    /// <summary>Drops every lease of a TDQL (an operator's requeue supersedes whatever claim it had).</summary>
+    public Task ReleaseAllAsync(IEnumerable<string> tdqls, CancellationToken ct) => mongo.Leases.DeleteManyAsync(F.In(Leases.Tdql, tdqls), ct);
+
+    /// <summary>
+    /// How long past its expiry an answered lease is kept. Its report is stored and its reply owed: a redelivered
+    /// request (after a broker outage, say) re-announces the report through it, so it must outlive the outage.
+    /// </summary>
+    public static Duration AnsweredGrace(Duration lease) => Duration.Max(lease * 10, Duration.FromMinutes(10));
+
+    /// <summary>Leases past their expiry, oldest first (answered ones only once past their grace).</summary>
+    public Task<List<BsonDocument>> ExpiredLeasesAsync(int limit, Duration lease, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        return mongo.Leases.Find(F.Lt(Leases.Expires, now.ToDateTimeUtc())
+                & (F.Ne(Leases.Answered, true) | F.Lt(Leases.Expires, (now - AnsweredGrace(lease)).ToDateTimeUtc())))
+            .Sort(Builders<BsonDocument>.Sort.Ascending(Leases.Expires)).Limit(limit).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Handles expired leases: those whose TDQL finished are dropped; a TDQL still processing with no live
+    /// lease is taken over (one compare-and-set on one of its leases) and returned to be published again. The
+    /// attempt counts on only when work had begun under the expired claim: a request that merely waited in a long
+    /// queue has not failed.
+    /// </summary>
+    public async Task<List<Claim>> ReclaimExpiredAsync(int limit, Duration lease, CancellationToken ct)
+    {
+        var expired = await ExpiredLeasesAsync(limit, lease, ct);
+        if (expired.Count == 0) return [];
+        var now = clock.GetCurrentInstant();
+        var hashes = expired.Select(l => l[Leases.Tdql].ToString()!).Distinct().ToList();
+        var tdqls = await mongo.Reports.Find(ReportStore.AnyTdql & F.In("_hash", hashes) & F.Exists(MalformedField, false))
+            .Project(Builders<BsonDocument>.Projection.Include("_hash").Include("data.status").Exclude("_id")).ToListAsync(ct);
+        var processing = tdqls.Where(t => t["data"]["status"] is BsonArray s && s.Contains(Tdql.StatusProcessing)).Select(t => t["_hash"].ToString()!).ToHashSet();
+        var done = hashes.Where(h => !processing.Contains(h)).ToList();
+        if (done.Count > 0) await mongo.Leases.DeleteManyAsync(F.In("_id", expired.Where(l => done.Contains(l[Leases.Tdql].ToString()!)).Select(l => l["_id"])), ct);
+        // A TDQL claimed again since (an API redo) has a live lease of its own and is left alone.
+        var live = (await mongo.Leases.Find(F.In(Leases.Tdql, processing) & F.Gte(Leases.Expires, now.ToDateTimeUtc()))
+            .Project(Builders<BsonDocument>.Projection.Include(Leases.Tdql).Exclude("_id")).ToListAsync(ct)).Select(l => l[Leases.Tdql].AsString).ToHashSet();
+
+        var claims = new List<Claim>();
+        foreach (var l in expired.Where(l => processing.Contains(l[Leases.Tdql].ToString()!) && !live.Contains(l[Leases.Tdql].AsString)).DistinctBy(l => l[Leases.Tdql].AsString))
+        {
+            var claimId = Guid.NewGuid();
+            var attempt = (l.GetValue(Leases.Attempt, 1) is { IsNumeric: true } a ? a.ToInt32() : 1)
+                + (l.GetValue(Leases.Started, true) is BsonBoolean { Value: false } ? 0 : 1);
+            var taken = await mongo.Leases.UpdateOneAsync(
+                F.Eq("_id", l["_id"]) & F.Eq(Leases.ClaimId, l[Leases.ClaimId]),
+                Builders<BsonDocument>.Update.Set(Leases.ClaimId, Leases.Id(claimId)).Set(Leases.Claimed, now.ToDateTimeUtc())
+                    .Set(Leases.Expires, (now + lease).ToDateTimeUtc()).Set(Leases.Attempt, attempt).Set(Leases.Started, false).Set(Leases.Answered, false),
+                cancellationToken: ct);
+            if (taken.ModifiedCount == 1) claims.Add(new Claim(l[Leases.Tdql].AsString, claimId, now, attempt));
+        }
+        return claims;
+    }
+
+    /// <summary>Queries by status (malformed ones apart), leases past expiry and replies given up, for the status command and health.</summary>
+    public async Task<(Dictionary<string, long> ByStatus, long ExpiredLeases, long UndeliveredReplies)> SummaryAsync(CancellationToken ct)
+    {
+        var docs = await mongo.Reports.Find(ReportStore.AnyTdql)
+            .Project(Builders<BsonDocument>.Projection.Include("data.status").Include(MalformedField).Exclude("_id")).ToListAsync(ct);
+        var byStatus = docs.GroupBy(d => d.Contains(MalformedField) ? "malformed" : d["data"]["status"] is BsonArray { Count: > 0 } s ? s[0].ToString()! : "?")
+            .ToDictionary(g => g.Key, g => g.LongCount());
+        var expired = await mongo.Leases.CountDocumentsAsync(F.Lt(Leases.Expires, clock.GetCurrentInstant().ToDateTimeUtc()), cancellationToken: ct);
+        var undelivered = await mongo.UndeliveredReplies.CountDocumentsAsync(F.Empty, cancellationToken: ct);
+        return (byStatus, expired, undelivered);
+    }
+}

@@ -1,0 +1,7 @@
+namespace Cybex.Report.Worker.Options;
+
+public enum TransportKind
+{
+    RabbitMq,
+    InMemory,
+}

@@ -1,0 +1,78 @@
+using Cybex.Report.Contracts;
+using Cybex.Report.Storage;
+using Cybex.Report.Storage.Claims;
+using Cybex.Report.Tahoe.Documents;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace Cybex.Report.Worker.Replying;
+
+/// <summary>
+/// Tells the API that a report is ready by sending the TDQL's nonce to its socket, at most once per claim: the
+/// reply is taken from the claim's lease before the connection is made, so a redelivered or duplicated completion
+/// finds nothing to send. The socket is read from the TDQL, so nonces never travel on the bus. An API that has gone
+/// (refused, reset, silent) is given up after <c>Api:ReplyAttempts</c> and recorded; the report stays readable.
+/// </summary>
+public sealed class ReportCompletedConsumer(ReportStore store, ClaimStore claims, NonceSender sender, WorkerMetrics metrics, ILogger<ReportCompletedConsumer> logger)
+    : IConsumer<ReportCompleted>
+{
+    public async Task Consume(ConsumeContext<ReportCompleted> context)
+    {
+        var message = context.Message;
+        var ct = context.CancellationToken;
+        if (!TdqlHashes.IsValid(message.TdqlHash)) return;
+        var doc = await store.FindTdqlAsync(message.TdqlHash, ct);
+        if (doc is null)
+        {
+            logger.LogWarning("TDQL {Tdql} vanished before its reply", message.TdqlHash);
+            return;
+        }
+        Tdql tdql;
+        try
+        {
+            tdql = Tdql.Parse(doc);
+        }
+        catch (Tahoe.TahoeFormatException e)
+        {
+            logger.LogWarning("TDQL {Tdql} cannot be replied to: {Reason}", message.TdqlHash, e.Message);
+            return;
+        }
+        // The API reads report_id as soon as the nonce arrives: only reply for the report the TDQL points at.
+        if (!tdql.IsFinished || tdql.ReportId != message.ReportId)
+        {
+            logger.LogInformation("TDQL {Tdql} changed since its report (status {Status}); no reply for the old report", message.TdqlHash, tdql.Status);
+            return;
+        }
+        (string Host, int Port) target;
+        try
+        {
+            target = sender.Target(tdql.Socket);
+        }
+        catch (ReplyRefusedException e)
+        {
+            metrics.Reply("refused");
+            logger.LogWarning("Reply for TDQL {Tdql} refused: {Reason}; the report stays readable", message.TdqlHash, e.Message);
+            await claims.TakeReplyAsync(message.TdqlHash, message.ClaimId, ct);
+            return;
+        }
+        if (!await claims.TakeReplyAsync(message.TdqlHash, message.ClaimId, ct))
+        {
+            metrics.Reply("duplicate");
+            logger.LogInformation("Reply for TDQL {Tdql} was already sent for this claim (or its claim is stale); not sent again", message.TdqlHash);
+            return;
+        }
+        // Taken means this delivery is the claim's only one: a broker hiccup cancelling the consume must not cut it
+        // off half-way (a redelivery would find the reply taken). The sender's own timeouts bound it.
+        var delivery = await sender.SendAsync(tdql.Socket, CancellationToken.None);
+        if (delivery.Delivered)
+        {
+            metrics.Reply("sent");
+            logger.LogInformation("Reply for TDQL {Tdql} sent to the API ({Attempts} connection(s))", message.TdqlHash, delivery.Attempts);
+            return;
+        }
+        metrics.Reply("undelivered");
+        logger.LogWarning("Reply for TDQL {Tdql} given up after {Attempts} connection(s): {Failure}; the API has gone, the report stays readable",
+            message.TdqlHash, delivery.Attempts, delivery.Failure);
+        await claims.RecordUndeliveredAsync(message.TdqlHash, NonceSender.Shorten(target.Host), target.Port, delivery.Failure!, CancellationToken.None);
+    }
+}

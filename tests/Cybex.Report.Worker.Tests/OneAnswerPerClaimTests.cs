@@ -1,0 +1,143 @@
+using Cybex.Report.Conformance;
+using Cybex.Report.Contracts;
+using Cybex.Report.Storage;
+using Cybex.Report.Storage.Claims;
+using Cybex.Report.Tahoe.Documents;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using NodaTime;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Cybex.Report.Worker.Tests;
+
+/// <summary>
+/// One report and one nonce per claim over the real broker, whatever is redelivered, duplicated or re-claimed; and
+/// what can never succeed ends failed and is told, once.
+/// </summary>
+public class OneAnswerPerClaimTests(ITestOutputHelper output)
+{
+    private static async Task<long> ReportsAsync(TestEnvironment env) => await env.Mongo.Reports.CountDocumentsAsync(new BsonDocument("itype", "report"));
+
+    [Fact]
+    public async Task Copies_of_one_request_and_a_request_nobody_claimed_send_one_nonce()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        var host = await env.StartWorkerAsync(s => s["Worker:Watcher"] = "false");
+        var bus = host.Services.GetRequiredService<IBus>();
+        using var pending = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(1), env.UserId("alice"), CancellationToken.None);
+        var claims = new ClaimStore(env.Mongo, env.Clock);
+        var claim = Assert.Single((await claims.ClaimBatchAsync(await claims.WaitingAsync(10, CancellationToken.None), Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
+        var request = new ReportRequested(claim.TdqlHash, claim.ClaimId, DateTimeOffset.UtcNow, claim.Attempt);
+
+        // Three copies of the claimed request (each with a message id of its own, as a republish would have) and a
+        // forged one for the same TDQL.
+        await Task.WhenAll(bus.Publish(request), bus.Publish(request), bus.Publish(request), bus.Publish(request with { ClaimId = Guid.NewGuid() }));
+
+        Assert.True(await pending.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
+        await pending.DrainAsync(TimeSpan.FromSeconds(3), CancellationToken.None);
+        Assert.Equal(1, pending.NoncesReceived);
+        Assert.Equal(1, await ReportsAsync(env));
+        Assert.Equal(0, await env.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task A_backlog_longer_than_the_lease_answers_each_query_once()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        // A 3 s lease, one report at a time and 150 queries: most requests wait in the queue past their lease, are
+        // claimed again and published again, and the first copies arrive stale.
+        await env.StartWorkerAsync(
+            s =>
+            {
+                s["Worker:LeaseSeconds"] = "3";
+                s["Worker:ConcurrentMessageLimit"] = "1";
+                s["Worker:PrefetchCount"] = "1";
+            },
+            services => services.AddSingleton<IClock>(SystemClock.Instance));
+        var pending = new List<PendingQuery>();
+        for (var i = 0; i < 150; i++)
+        {
+            pending.Add(await env.Submitter.SubmitTextAsync(i % 5 == 0 ? "related" : "count", TestEnvironment.CountText(i + 1), env.UserId("alice"), CancellationToken.None));
+        }
+        try
+        {
+            var arrived = await Task.WhenAll(pending.Select(p => p.WaitAsync(TimeSpan.FromSeconds(120), CancellationToken.None)));
+            await Task.WhenAll(pending.Select(p => p.DrainAsync(TimeSpan.FromSeconds(4), CancellationToken.None)));
+            var reclaims = await env.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty);
+            output.WriteLine($"answered {arrived.Count(a => a)}/150, nonces {pending.Sum(p => p.NoncesReceived)}, leases left {reclaims}");
+            Assert.All(arrived, Assert.True);
+            Assert.All(pending, p => Assert.Equal(1, p.NoncesReceived));
+            var store = new ReportStore(env.Mongo);
+            foreach (var p in pending) Assert.Equal(Tdql.StatusReady, Tdql.Parse((await store.FindTdqlAsync(p.TdqlHash, CancellationToken.None))!).Status);
+        }
+        finally
+        {
+            pending.ForEach(p => p.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_report_too_large_to_store_fails_with_its_size_and_is_told_once()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        await env.StartWorkerAsync(s => s["Reports:MaxReportBytes"] = "2000");
+        using var pending = await env.Submitter.SubmitTextAsync("related",
+            """{"data": "\"203.0.113.45\"", "level": "3", "summary": "false", "sub_type": "\"ipv4\""}""", env.UserId("alice"), CancellationToken.None);
+
+        Assert.True(await pending.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
+        await pending.DrainAsync(TimeSpan.FromSeconds(3), CancellationToken.None);
+
+        Assert.Equal(1, pending.NoncesReceived);
+        var store = new ReportStore(env.Mongo);
+        var tdql = Tdql.Parse((await store.FindTdqlAsync(pending.TdqlHash, CancellationToken.None))!);
+        Assert.Equal(Tdql.StatusFailed, tdql.Status);
+        var text = (await store.FindReportAsync(tdql.ReportId, CancellationToken.None))!["data"].AsString;
+        Assert.StartsWith("Report too large: ", text);
+        Assert.Contains("'summary': true", text);
+    }
+
+    [Fact]
+    public async Task Replies_to_an_api_that_has_gone_are_given_up_quickly_and_do_not_delay_a_good_one()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        await env.StartWorkerAsync();
+        var gone = new List<PendingQuery>();
+        for (var i = 0; i < 64; i++)
+        {
+            var p = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(i + 1), env.UserId("alice"), CancellationToken.None);
+            p.StopListening();
+            gone.Add(p);
+        }
+        var submitted = DateTime.UtcNow;
+        using var good = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(1000), env.UserId("bob"), CancellationToken.None);
+
+        Assert.True(await good.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
+        var latency = DateTime.UtcNow - submitted;
+        output.WriteLine($"the good reply arrived {latency.TotalSeconds:F1} s after submission, behind 64 replies to closed ports");
+        Assert.True(latency < TimeSpan.FromSeconds(5), $"the good reply took {latency}");
+
+        var claims = new ClaimStore(env.Mongo, env.Clock);
+        long undelivered = 0;
+        for (var n = 0; n < 100 && undelivered < 64; n++)
+        {
+            await Task.Delay(100);
+            undelivered = (await claims.SummaryAsync(CancellationToken.None)).UndeliveredReplies;
+        }
+        Assert.Equal(64, undelivered);
+        var store = new ReportStore(env.Mongo);
+        foreach (var p in gone)
+        {
+            var tdql = Tdql.Parse((await store.FindTdqlAsync(p.TdqlHash, CancellationToken.None))!);
+            Assert.Equal(Tdql.StatusReady, tdql.Status);
+            Assert.NotNull(await store.FindReportAsync(tdql.ReportId, CancellationToken.None));
+            p.Dispose();
+        }
+    }
+}
