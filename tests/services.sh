@@ -33,6 +33,10 @@ install_missing() {
     echo "installing rabbitmq-server from Debian" >&2
     apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >&2
   fi
+  # Not a service: the compose file's validator (the engine is not needed for `docker-compose config`).
+  if ! command -v docker-compose >/dev/null; then
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >&2
+  fi
   if ! command -v node >/dev/null; then
     apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >&2
   fi

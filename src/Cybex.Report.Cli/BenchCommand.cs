@@ -107,7 +107,7 @@ public static class BenchCommand
         var archive = DemoArchive.Generate(events, 7, clock.GetCurrentInstant());
         var (privatePem, publicPem) = KeyPairs.Generate();
         var keyFile = Path.Combine(Path.GetTempPath(), scratch + ".pem");
-        await File.WriteAllTextAsync(keyFile, privatePem, ct);
+        KeyPairs.WritePrivate(keyFile, privatePem);
         var commandsByType = new ConcurrentDictionary<string, ConcurrentBag<long>>();
         using var listener = ListenForReportCommands(commandsByType);
         IHost? worker = null;

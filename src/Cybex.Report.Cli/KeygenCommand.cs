@@ -19,8 +19,7 @@ public static class KeygenCommand
         if (!force && (File.Exists(priv) || File.Exists(pub))) throw new CliException($"{priv} or {pub} exists; use --force to replace them");
         Directory.CreateDirectory(dir);
         var (privatePem, publicPem) = KeyPairs.Generate();
-        File.WriteAllText(priv, privatePem);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(priv, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        KeyPairs.WritePrivate(priv, privatePem);
         File.WriteAllText(pub, publicPem);
         Console.WriteLine($"wrote {priv} (private, mode 600) and {pub} (public)");
         return Task.FromResult(0);

@@ -30,8 +30,7 @@ public sealed class ReplayRunner(string mongoUrl, TextWriter output)
         var mongo = new MongoContext(options, new CommandCounter());
         var (privatePem, publicPem) = KeyPairs.Generate();
         var keyFile = Path.Combine(Path.GetTempPath(), scratch + ".pem");
-        await File.WriteAllTextAsync(keyFile, privatePem, ct);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        KeyPairs.WritePrivate(keyFile, privatePem);
         var clock = new FrozenClock(TahoeTime.FromEpochSeconds(file.FrozenNow));
         IHost? worker = null;
         try

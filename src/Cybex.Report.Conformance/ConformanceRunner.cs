@@ -191,6 +191,7 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
     // D9: a reused report carries the latest requester's userid and pages, the content of the original.
     public static string? CheckSequence(BsonDocument q, BsonDocument report, string? status)
     {
+        q = Expectation.WithD14(q);
         var expected = q["report"].AsBsonDocument;
         if (status != q["status"]) return $"status {status}, expected {q["status"]}";
         if (BsonCompare.Diff(expected["data"], report["data"], "data") is { } d) return d;

@@ -59,11 +59,11 @@ public sealed class ArchiveStore(MongoContext mongo)
             .ToListAsync(ct);
 
     /// <summary>
-    /// Events among the hashes, of any org: the original expands session members without the DAM filter
-    /// (its session objects carry the plain backend), and the recorded reports depend on it.
+    /// Events among the hashes that belong to one of the orgs (D14: the original expands session members without
+    /// the DAM filter, which hands other orgs' events and what they hold to the user).
     /// </summary>
-    public Task<List<BsonDocument>> EventsAmongAsync(IEnumerable<string> hashes, CancellationToken ct) =>
-        Archive.Find(F.Eq("itype", "event") & F.In("_hash", hashes))
+    public Task<List<BsonDocument>> EventsAmongAsync(IEnumerable<string> hashes, IReadOnlyList<string> orgHashes, CancellationToken ct) =>
+        Archive.Find(F.Eq("itype", "event") & F.In("_hash", hashes) & OrgClause(orgHashes))
             .Sort(NaturalOrder)
             .Project(Builders<BsonDocument>.Projection.Include("_hash").Include("_ref").Include("timestamp").Exclude("_id"))
             .ToListAsync(ct);

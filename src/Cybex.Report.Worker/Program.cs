@@ -13,6 +13,10 @@ if (args.Contains("--health-check"))
 }
 
 var builder = Host.CreateApplicationBuilder(args);
+// Secrets are files, one per key (Bus__Password is Bus:Password), as container secrets mount them: passwords and
+// connection strings then never sit in the environment or in a compose file.
+var secrets = Environment.GetEnvironmentVariable("CYBEX_SECRETS_DIR") ?? "/run/secrets";
+builder.Configuration.AddKeyPerFile(secrets, optional: true);
 builder.Services.AddReportWorker(builder.Configuration);
 using var host = builder.Build();
 try

@@ -240,7 +240,7 @@ public class ClaimAndLimitTests
     }
 
     [Fact]
-    public async Task The_reply_of_a_claim_is_taken_once_and_only_after_its_report_is_marked()
+    public async Task The_reply_of_a_claim_is_taken_once_while_its_sender_lives_and_only_after_its_report_is_marked()
     {
         await using var mongo = new TestMongo();
         var store = new ReportStore(mongo.Context);
@@ -249,12 +249,18 @@ public class ClaimAndLimitTests
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
 
-        Assert.False(await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, CancellationToken.None));
+        var grace = Duration.FromSeconds(30);
+        Assert.Equal(ClaimStore.ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, grace, CancellationToken.None));
         Assert.False(await claims.MarkAnsweredAsync(claim.TdqlHash, Guid.NewGuid(), Duration.FromMinutes(5), CancellationToken.None));
         Assert.True(await claims.MarkAnsweredAsync(claim.TdqlHash, claim.ClaimId, Duration.FromMinutes(5), CancellationToken.None));
-        var takes = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, CancellationToken.None)));
+        var takes = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, grace, CancellationToken.None)));
 
-        Assert.Single(takes, taken => taken);
+        Assert.Single(takes, t => t == ClaimStore.ReplyTake.Taken);
+        Assert.All(takes.Where(t => t != ClaimStore.ReplyTake.Taken), t => Assert.Equal(ClaimStore.ReplyTake.Sending, t));
+        // A sender that died mid-send: once its mark is older than the grace, another delivery takes over.
+        Assert.Equal(ClaimStore.ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(-1), CancellationToken.None));
+        await claims.ReplyDoneAsync(claim.TdqlHash, claim.ClaimId, CancellationToken.None);
+        Assert.Equal(ClaimStore.ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(-1), CancellationToken.None));
         Assert.Equal(0, await mongo.Context.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 

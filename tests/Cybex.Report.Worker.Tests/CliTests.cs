@@ -108,4 +108,25 @@ public class CliTests
         Assert.Equal(2, again.Exit);
         Assert.Contains("--force", again.Err);
     }
+
+    [Fact]
+    public void A_private_key_is_owner_only_from_its_first_byte_even_over_a_readable_file()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var file = Path.Combine(Path.GetTempPath(), $"key-{Guid.NewGuid():N}.pem");
+        File.WriteAllText(file, "old");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        try
+        {
+            // Created, not chmod-ed afterwards: nobody else could open it while the key was being written.
+            Cli.KeyPairs.WritePrivate(file, Cli.KeyPairs.Generate().PrivatePem);
+
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            Assert.True(Tahoe.Query.QueryCipher.FromPem(File.ReadAllText(file)).CanDecrypt);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -30,10 +30,12 @@ public partial class ContainerFilesTests
         var paths = RelativePath().Matches(compose).Select(m => m.Value.Split(':')[0]).Distinct().ToList();
         Assert.Contains("./rabbitmq/definitions.json", paths);
         // The key is each deployment's own secret (cybex-report keygen --out secrets).
-        Assert.All(paths.Where(p => !p.StartsWith("./secrets/", StringComparison.Ordinal)), p => Assert.True(File.Exists(Path.Combine(Root, p)), $"{p} is missing"));
+        Assert.All(paths.Where(p => !p.StartsWith("./secrets", StringComparison.Ordinal)), p => Assert.True(File.Exists(Path.Combine(Root, p)), $"{p} is missing"));
         var dockerfile = Regex.Match(compose, @"dockerfile:\s*(\S+)").Groups[1].Value;
         Assert.True(File.Exists(Path.Combine(Root, dockerfile)), $"{dockerfile} is missing");
         foreach (var service in new[] { "rabbitmq:", "mongo:", "watcher:", "report-consumer:", "reply-consumer:" }) Assert.Contains("  " + service, compose);
+        Assert.Contains("./rabbitmq/users.sh", paths);
+        Assert.Contains("./mongo/init-users.js", paths);
     }
 
     [Fact]
@@ -48,12 +50,87 @@ public partial class ContainerFilesTests
     }
 
     [Fact]
-    public void Rabbitmq_definitions_declare_the_vhost_user_and_policies()
+    public void Rabbitmq_definitions_declare_the_vhost_and_policies_and_no_user()
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "rabbitmq/definitions.json")));
         Assert.Contains(doc.RootElement.GetProperty("vhosts").EnumerateArray(), v => v.GetProperty("name").GetString() == "cybex");
         Assert.Equal(2, doc.RootElement.GetProperty("policies").GetArrayLength());
+        // Users and their passwords come from secret files at the container's start (rabbitmq/users.sh).
+        Assert.False(doc.RootElement.TryGetProperty("users", out _));
         Assert.Contains("rabbitmq_management", File.ReadAllText(Path.Combine(Root, "rabbitmq/enabled_plugins")));
         Assert.Contains("load_definitions", File.ReadAllText(Path.Combine(Root, "rabbitmq/rabbitmq.conf")));
+    }
+
+    [Fact]
+    public void Compose_file_is_valid_for_docker_compose()
+    {
+        // Debian's docker-compose validates without an engine; tests/services.sh installs it.
+        var info = new System.Diagnostics.ProcessStartInfo("docker-compose", ["-f", Path.Combine(Root, "docker-compose.yml"), "config", "-q"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = Root,
+        };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, error);
+    }
+
+    [Fact]
+    public void No_password_is_shipped_and_the_workers_get_least_privilege()
+    {
+        var compose = File.ReadAllText(Path.Combine(Root, "docker-compose.yml"));
+        // Every credential is a secret file; nothing in the environment of any service carries one.
+        var settings = Regex.Replace(compose, @"(?m)^\s*#.*$", "");
+        Assert.DoesNotMatch(new Regex(@"(?i)(password|pass|Bus__Password|Mongo__Url)[ \t]*:[ \t]*\S"), Regex.Replace(settings, @"_FILE:.*|target:.*|file:.*|source:.*", ""));
+        Assert.DoesNotContain("guest", settings);
+        Assert.Contains("--auth", compose);
+        Assert.Contains("target: Bus__Password", compose);
+        Assert.Contains("target: Mongo__Url", compose);
+        var users = File.ReadAllText(Path.Combine(Root, "rabbitmq/users.sh"));
+        // The workers' user: no tags (no management access) and permissions on the cybex vhost only.
+        Assert.Contains("ensure_user cybex-worker /run/secrets/rabbitmq_worker_password\n", users);
+        Assert.Single(Regex.Matches(users, @"set_permissions -p \S+ cybex-worker"));
+        Assert.Contains("set_permissions -p cybex cybex-worker", users);
+        Assert.Contains("delete_user guest", users);
+        var mongo = File.ReadAllText(Path.Combine(Root, "mongo/init-users.js"));
+        var roles = Regex.Matches(mongo, @"\{ role: '(\w+)', db: '(\w+)' \}").Select(m => $"{m.Groups[1].Value}@{m.Groups[2].Value}").ToList();
+        Assert.Equal(["read@tahoe_db", "read@identity_db", "readWrite@report_db", "cybexIndexer@admin"], roles);
+        Assert.DoesNotContain("readWriteAnyDatabase", mongo);
+    }
+
+    [Fact]
+    public void The_secrets_script_writes_owner_only_files_and_no_fixed_password()
+    {
+        var dir = Directory.CreateTempSubdirectory("cybex-secrets-");
+        try
+        {
+            var info = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(Root, "scripts/secrets.sh"), dir.FullName]) { RedirectStandardOutput = true };
+            using (var p = System.Diagnostics.Process.Start(info)!)
+            {
+                p.WaitForExit();
+                Assert.Equal(0, p.ExitCode);
+            }
+            var first = File.ReadAllText(Path.Combine(dir.FullName, "rabbitmq_worker_password"));
+            Assert.True(first.Length >= 24);
+            Assert.Contains(File.ReadAllText(Path.Combine(dir.FullName, "mongo_worker_password")), File.ReadAllText(Path.Combine(dir.FullName, "mongo_worker_url")));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir.FullName, "mongo_root_password")));
+                Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(Path.Combine(dir.FullName, "rabbitmq_worker_password")) & UnixFileMode.OtherRead);
+            }
+            var other = Directory.CreateTempSubdirectory("cybex-secrets-");
+            using (var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(Root, "scripts/secrets.sh"), other.FullName]) { RedirectStandardOutput = true })!)
+            {
+                p.WaitForExit();
+            }
+            Assert.NotEqual(first, File.ReadAllText(Path.Combine(other.FullName, "rabbitmq_worker_password")));
+            other.Delete(recursive: true);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 }

@@ -16,23 +16,26 @@ public class NonceSenderTests
     [InlineData("127.0.0.1")]
     [InlineData("localhost")]
     public void Local_socket_hosts_are_replaced_by_the_configured_api_host(string host) =>
-        Assert.Equal(("cici-api", 5000), Sender.Target(new TdqlSocket(host, 5000, Nonce)));
+        Assert.Equal(("cici-api", 45000), Sender.Target(new TdqlSocket(host, 45000, Nonce)));
 
     [Fact]
-    public void Allowed_hosts_are_contacted_as_given() => Assert.Equal(("api-2", 1), Sender.Target(new TdqlSocket("api-2", 1, Nonce)));
+    public void Allowed_hosts_are_contacted_as_given() => Assert.Equal(("api-2", 32768), Sender.Target(new TdqlSocket("api-2", 32768, Nonce)));
 
     [Theory]
-    [InlineData("203.0.113.9", 5000, Nonce)]
+    [InlineData("203.0.113.9", 45000, Nonce)]
     [InlineData("0.0.0.0", 0, Nonce)]
     [InlineData("0.0.0.0", 70000, Nonce)]
-    [InlineData("0.0.0.0", 5000, "")]
-    [InlineData("0.0.0.0", 5000, "nonce with spaces")]
+    [InlineData("0.0.0.0", 22, Nonce)]
+    [InlineData("0.0.0.0", 27017, Nonce)]
+    [InlineData("0.0.0.0", 61000, Nonce)]
+    [InlineData("0.0.0.0", 45000, "")]
+    [InlineData("0.0.0.0", 45000, "nonce with spaces")]
     public void Forged_targets_are_refused(string host, int port, string nonce) =>
         Assert.Throws<ReplyRefusedException>(() => Sender.Target(new TdqlSocket(host, port, nonce)));
 
     [Fact]
     public void A_one_megabyte_nonce_is_refused() =>
-        Assert.Throws<ReplyRefusedException>(() => Sender.Target(new TdqlSocket("0.0.0.0", 5000, new string('a', 1 << 20))));
+        Assert.Throws<ReplyRefusedException>(() => Sender.Target(new TdqlSocket("0.0.0.0", 45000, new string('a', 1 << 20))));
 
     private static NonceSender Local(int attempts = 2) => new(Microsoft.Extensions.Options.Options.Create(
         new ApiOptions { Host = "127.0.0.1", ReplyAttempts = attempts, ReplyRetryMilliseconds = 100, ConnectTimeoutMilliseconds = 1000, SendTimeoutMilliseconds = 1000 }));
@@ -111,7 +114,7 @@ public class NonceSenderTests
     [Fact]
     public void A_forged_host_of_100_kilobytes_is_refused_with_a_short_message()
     {
-        var e = Assert.Throws<ReplyRefusedException>(() => Sender.Target(new TdqlSocket(new string('h', 100_000), 5000, Nonce)));
+        var e = Assert.Throws<ReplyRefusedException>(() => Sender.Target(new TdqlSocket(new string('h', 100_000), 45000, Nonce)));
         Assert.True(e.Message.Length < 200, $"{e.Message.Length} characters");
     }
 }

@@ -161,4 +161,28 @@ public class StartupTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Secret_files_are_configuration_keys_as_container_secrets_mount_them()
+    {
+        await using var env = new TestEnvironment();
+        var dir = Directory.CreateTempSubdirectory("cybex-run-secrets-");
+        try
+        {
+            // As compose mounts `target: Bus__Port`: the file's content is Bus:Port.
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "Bus__Port"), "2");
+            var (code, stderr) = await RunWorkerAsync(env, s =>
+            {
+                s["CYBEX_SECRETS_DIR"] = dir.FullName;
+                s["Bus:StartTimeoutSeconds"] = "3";
+            });
+
+            Assert.Equal(4, code);
+            Assert.Contains(":2 ", stderr);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

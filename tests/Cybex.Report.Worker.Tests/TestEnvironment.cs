@@ -32,7 +32,7 @@ public sealed class TestEnvironment : IAsyncDisposable
         Options = new MongoOptions { Url = MongoUrl, TahoeDatabase = id + "_tahoe", IdentityDatabase = id + "_identity", ReportDatabase = id + "_report" };
         Mongo = new MongoContext(Options, new CommandCounter());
         PrivateKeyFile = Path.Combine(Path.GetTempPath(), id + ".pem");
-        File.WriteAllText(PrivateKeyFile, KeyPair.Value.Private);
+        Cli.KeyPairs.WritePrivate(PrivateKeyFile, KeyPair.Value.Private);
         Fixture = FixtureFile.Load(Path.Combine(FixtureFile.SharedFixturesDirectory(), "small.json"));
         Clock = new FrozenClock(TahoeTime.FromEpochSeconds(Fixture.FrozenNow));
     }

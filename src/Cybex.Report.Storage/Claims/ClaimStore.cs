@@ -129,12 +129,38 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
         return marked.MatchedCount == 1;
     }
 
+    /// <summary>What <see cref="TakeReplyAsync"/> found.</summary>
+    public enum ReplyTake
+    {
+        /// <summary>The reply is the caller's to send; <see cref="ReplyDoneAsync"/> when it is sent or given up.</summary>
+        Taken,
+
+        /// <summary>Another delivery is sending it right now (or died doing so less than the grace ago).</summary>
+        Sending,
+
+        /// <summary>Nothing to send: already sent, superseded, or never answered.</summary>
+        Gone,
+    }
+
     /// <summary>
-    /// Takes the one reply a claim is owed, dropping its lease: true exactly once per answered claim, however often
-    /// its completion is delivered.
+    /// Takes the one reply an answered claim is owed, marking it as being sent. A mark older than
+    /// <paramref name="sendingGrace"/> (longer than any send may take) belongs to a delivery whose process died
+    /// mid-send, and is taken over: so a reply is sent at most once while its sender lives, and still sent when it
+    /// does not.
     /// </summary>
-    public async Task<bool> TakeReplyAsync(string tdql, Guid claim, CancellationToken ct) =>
-        (await mongo.Leases.DeleteOneAsync(Leases.Of(tdql, claim) & F.Eq(Leases.Answered, true), ct)).DeletedCount == 1;
+    public async Task<ReplyTake> TakeReplyAsync(string tdql, Guid claim, Duration sendingGrace, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var taken = await mongo.Leases.UpdateOneAsync(
+            Leases.Of(tdql, claim) & F.Eq(Leases.Answered, true) & (F.Exists(Leases.Sending, false) | F.Lt(Leases.Sending, (now - sendingGrace).ToDateTimeUtc())),
+            Builders<BsonDocument>.Update.Set(Leases.Sending, now.ToDateTimeUtc()),
+            cancellationToken: ct);
+        if (taken.MatchedCount == 1) return ReplyTake.Taken;
+        return await mongo.Leases.Find(Leases.Of(tdql, claim) & F.Eq(Leases.Answered, true)).AnyAsync(ct) ? ReplyTake.Sending : ReplyTake.Gone;
+    }
+
+    /// <summary>The reply is sent or given up: the claim's lease is dropped, and with it every later take.</summary>
+    public Task ReplyDoneAsync(string tdql, Guid claim, CancellationToken ct) => mongo.Leases.DeleteOneAsync(Leases.Of(tdql, claim), ct);
 
     /// <summary>Records a reply given up because the API had gone, for operators (<c>cybex-report status</c>).</summary>
     public Task RecordUndeliveredAsync(string tdql, string host, int port, string failure, CancellationToken ct) =>

@@ -20,6 +20,8 @@ public static class Leases
     public const string Started = "started";
     /// <summary>Set when the report is stored: the reply of this claim is still owed (taken once by the reply consumer).</summary>
     public const string Answered = "answered";
+    /// <summary>When a reply consumer began sending the claim's nonce (the take); the lease goes once it is sent.</summary>
+    public const string Sending = "sending";
     /// <summary>Why the last attempt of this TDQL failed, kept across re-claims for the give-up text.</summary>
     public const string LastError = "error";
 
@@ -33,5 +35,5 @@ public static class Leases
     public static UpdateDefinition<BsonDocument> Fresh(LeaseIntent i) => Builders<BsonDocument>.Update
         .Set(Tdql, i.Claim.TdqlHash).Set(ClaimId, Id(i.Claim.ClaimId)).Set(Fingerprint, i.Fingerprint)
         .Set(Claimed, i.Claim.ClaimedAt.ToDateTimeUtc()).Set(Expires, i.Expires.ToDateTimeUtc())
-        .Set(Attempt, i.Claim.Attempt).Set(Started, false).Set(Answered, false).Unset(LastError);
+        .Set(Attempt, i.Claim.Attempt).Set(Started, false).Set(Answered, false).Unset(LastError).Unset(Sending);
 }

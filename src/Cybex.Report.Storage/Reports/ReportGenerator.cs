@@ -54,7 +54,9 @@ public sealed class ReportGenerator(ArchiveStore archive, ReportOptions options,
             var sessions = await archive.SessionsOfEventsAsync(current.Select(e => e["_hash"].AsString).Distinct(), ct);
             if (sessions.Count == 0) break;
             foreach (var s in sessions) hashes.Add(s["_hash"].AsString);
-            var members = await archive.EventsAmongAsync(sessions.SelectMany(Refs).Distinct(), ct);
+            // D14: the members are filtered to the user's orgs before the first 10 by timestamp are taken, exactly
+            // like the first hop's events; an event filtered out is neither reported nor expanded.
+            var members = await archive.EventsAmongAsync(sessions.SelectMany(Refs).Distinct(), user.OrgHashes, ct);
             var byHash = members.ToDictionary(m => m["_hash"].AsString);
             foreach (var s in sessions)
             {

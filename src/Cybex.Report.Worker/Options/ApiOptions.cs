@@ -14,6 +14,16 @@ public sealed class ApiOptions
     /// <summary>Hosts the worker may connect to; the configured API host is always allowed.</summary>
     public string[] AllowedHosts { get; set; } = [];
 
+    /// <summary>
+    /// The ports a reply may go to. The API listens on the port its <c>bind(('', 0))</c> gets, an ephemeral one
+    /// (Linux: 32768–60999); a forged TDQL must not aim the worker at the API host's ssh or database.
+    /// </summary>
+    [Range(1, 65535)]
+    public int ReplyPortMin { get; set; } = 32768;
+
+    [Range(1, 65535)]
+    public int ReplyPortMax { get; set; } = 60999;
+
     [Range(50, 60000)]
     public int ConnectTimeoutMilliseconds { get; set; } = 3000;
 

@@ -15,7 +15,7 @@ public sealed record ReplyDelivery(bool Delivered, int Attempts, string? Failure
 /// <summary>
 /// Sends the nonce to the API's listener as the original does (one TCP connection, the ASCII nonce, nothing
 /// else), but with timeouts, a close, and only to configured API hosts so a forged TDQL cannot aim the worker
-/// at another machine. The API listens for 5 s only: a refused, reset or silent connection gets one quick
+/// at another machine or another service of the API's (only the API's ephemeral port range). The API listens for 5 s only: a refused, reset or silent connection gets one quick
 /// second try (<c>Api:ReplyAttempts</c>), then the reply is given up, never queued for minutes.
 /// </summary>
 public sealed class NonceSender(IOptions<ApiOptions> options)
@@ -23,12 +23,19 @@ public sealed class NonceSender(IOptions<ApiOptions> options)
     private static readonly HashSet<string> LocalNames = new(StringComparer.OrdinalIgnoreCase) { "0.0.0.0", "127.0.0.1", "localhost" };
     private readonly ApiOptions _options = options.Value;
 
+    /// <summary>Longer than any one reply can take with every try timing out: a "sending" mark older than this is stale.</summary>
+    public NodaTime.Duration SendingGrace => NodaTime.Duration.FromMilliseconds(
+        _options.ReplyAttempts * (_options.ConnectTimeoutMilliseconds + 2L * _options.SendTimeoutMilliseconds + _options.ReplyRetryMilliseconds) + 5000);
+
     public (string Host, int Port) Target(TdqlSocket socket)
     {
         var host = LocalNames.Contains(socket.Host) ? _options.Host : socket.Host;
         var allowed = _options.AllowedHosts.Append(_options.Host).Contains(host, StringComparer.OrdinalIgnoreCase);
         if (!allowed) throw new ReplyRefusedException($"reply host '{Shorten(host)}' is not an allowed API host");
-        if (socket.Port is < 1 or > 65535) throw new ReplyRefusedException($"reply port {socket.Port} is out of range");
+        if (socket.Port < _options.ReplyPortMin || socket.Port > _options.ReplyPortMax)
+        {
+            throw new ReplyRefusedException($"reply port {socket.Port} is outside the allowed range {_options.ReplyPortMin}-{_options.ReplyPortMax} (Api:ReplyPortMin/Max)");
+        }
         if (socket.Nonce.Length is 0 or > 64 || !socket.Nonce.All(char.IsAsciiLetterOrDigit))
         {
             throw new ReplyRefusedException("reply nonce is not 1 to 64 ASCII letters or digits");

@@ -52,10 +52,10 @@ public sealed class ReportCompletedConsumer(ReportStore store, ClaimStore claims
         {
             metrics.Reply("refused");
             logger.LogWarning("Reply for TDQL {Tdql} refused: {Reason}; the report stays readable", message.TdqlHash, e.Message);
-            await claims.TakeReplyAsync(message.TdqlHash, message.ClaimId, ct);
+            await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, ct);
             return;
         }
-        if (!await claims.TakeReplyAsync(message.TdqlHash, message.ClaimId, ct))
+        if (!await TakeAsync(message))
         {
             metrics.Reply("duplicate");
             logger.LogInformation("Reply for TDQL {Tdql} was already sent for this claim (or its claim is stale); not sent again", message.TdqlHash);
@@ -66,6 +66,7 @@ public sealed class ReportCompletedConsumer(ReportStore store, ClaimStore claims
         var delivery = await sender.SendAsync(tdql.Socket, CancellationToken.None);
         if (delivery.Delivered)
         {
+            await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, CancellationToken.None);
             metrics.Reply("sent");
             logger.LogInformation("Reply for TDQL {Tdql} sent to the API ({Attempts} connection(s))", message.TdqlHash, delivery.Attempts);
             return;
@@ -74,5 +75,26 @@ public sealed class ReportCompletedConsumer(ReportStore store, ClaimStore claims
         logger.LogWarning("Reply for TDQL {Tdql} given up after {Attempts} connection(s): {Failure}; the API has gone, the report stays readable",
             message.TdqlHash, delivery.Attempts, delivery.Failure);
         await claims.RecordUndeliveredAsync(message.TdqlHash, NonceSender.Shorten(target.Host), target.Port, delivery.Failure!, CancellationToken.None);
+        await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Takes the claim's reply, waiting while another delivery of it is sending: once that one is done the reply is
+    /// gone; should its process have died mid-send, the mark grows stale and this delivery takes over. Not
+    /// cancellable: a broker hiccup must not cut a take or a send half-way (the redelivery would find it taken).
+    /// </summary>
+    private async Task<bool> TakeAsync(ReportCompleted message)
+    {
+        while (true)
+        {
+            switch (await claims.TakeReplyAsync(message.TdqlHash, message.ClaimId, sender.SendingGrace, CancellationToken.None))
+            {
+                case ClaimStore.ReplyTake.Taken:
+                    return true;
+                case ClaimStore.ReplyTake.Gone:
+                    return false;
+            }
+            await Task.Delay(500);
+        }
     }
 }

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Entrypoint of the rabbitmq container (docker-compose.yml): starts the broker, then creates its users from the
+# secret files, so no password is in the repository or the image:
+#   admin         the dashboard's administrator (/run/secrets/rabbitmq_admin_password)
+#   cybex-worker  the workers' user: no tags (no dashboard, no management API), permissions on the cybex vhost
+#                 only (/run/secrets/rabbitmq_worker_password)
+# and deletes guest. Passwords are read from standard input, never passed as arguments.
+set -eu
+docker-entrypoint.sh rabbitmq-server &
+server=$!
+until rabbitmq-diagnostics -q check_running >/dev/null 2>&1; do
+  kill -0 "$server" 2>/dev/null || exit 1
+  sleep 1
+done
+
+ensure_user() { # name, password file, tags...
+  name=$1 file=$2
+  shift 2
+  if rabbitmqctl -q list_users | cut -f1 | grep -qx "$name"; then
+    rabbitmqctl -q change_password "$name" < "$file"
+  else
+    rabbitmqctl -q add_user "$name" < "$file"
+  fi
+  rabbitmqctl -q set_user_tags "$name" "$@"
+}
+
+ensure_user admin /run/secrets/rabbitmq_admin_password administrator
+ensure_user cybex-worker /run/secrets/rabbitmq_worker_password
+# MassTransit declares its exchanges and queues (configure) and publishes and consumes (write, read), all inside
+# the cybex vhost; the user has no permission on any other vhost.
+rabbitmqctl -q set_permissions -p cybex cybex-worker '.*' '.*' '.*'
+rabbitmqctl -q set_permissions -p cybex admin '.*' '.*' '.*'
+rabbitmqctl -q delete_user guest 2>/dev/null || true
+wait "$server"
