@@ -8,6 +8,7 @@ using Cybex.Report.Storage;
 using Cybex.Report.Tahoe.Documents;
 using Cybex.Report.Tahoe.Query;
 using Cybex.Report.Worker;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MongoDB.Bson;
@@ -19,7 +20,7 @@ public static class BenchCommand
 {
     public const string Help = """
         cybex-report bench [--events N] [--queries N] [--mode burst|closed] [--concurrency C]
-                           [--related-percent P] [--idle-seconds S] [--json FILE] [--mongo URL]
+                           [--related-percent P] [--idle-seconds S] [--via tdql|bus|both] [--json FILE] [--mongo URL]
           Seeds a scratch archive (3 orgs), writes TDQLs the way the API does (encrypted), runs the worker
           in this process on RabbitMQ and prints: reports/s, latency from TDQL insert to nonce (p50, p95, p99,
           max), database commands per report by type, commands while idle, CPU seconds and peak memory of
@@ -30,13 +31,15 @@ public static class BenchCommand
           --concurrency C      clients in closed mode (default 8)
           --related-percent P  share of related level-1 queries, the rest count (default 30)
           --idle-seconds S     idle measurement after the run (default 10)
+          --via tdql|bus|both  queries as TDQLs answered by nonce (default), as SubmitReportQuery messages
+                               answered by response (latency from send to response), or both in one run
           --json FILE          also write the figures as JSON
           --reference-suite    run the original's five reference configurations one after another and print
                                them next to the original worker's figures, with ratios
         """;
 
     /// <summary>A bench run's shape.</summary>
-    public sealed record BenchConfig(int Events, int Queries, string Mode, int Concurrency, int RelatedPercent, int IdleSeconds);
+    public sealed record BenchConfig(int Events, int Queries, string Mode, int Concurrency, int RelatedPercent, int IdleSeconds, string Via = "tdql");
 
     /// <summary>The original worker's figures (same kind of machine, same test server, 300 events).</summary>
     private static readonly (string Name, BenchConfig Config, double ReportsPerSecond, double? P50Ms)[] Reference =
@@ -58,16 +61,29 @@ public static class BenchCommand
             args.GetInt("related-percent", 30, 0, 100),
             args.GetInt("idle-seconds", 10, 0, 3600));
         if (config.Mode is not ("burst" or "closed")) throw new CliException("--mode must be burst or closed");
+        var via = args.Get("via") ?? "tdql";
+        if (via is not ("tdql" or "bus" or "both")) throw new CliException("--via must be tdql, bus or both");
         var suite = args.Has("reference-suite");
         var jsonFile = args.Get("json");
         var mongoUrl = Common.MongoUrl(args);
         args.EnsureAllUsed();
         if (!suite)
         {
-            var figures = await RunOneAsync(config, mongoUrl, ct);
-            Print(figures);
-            if (jsonFile is not null) await File.WriteAllTextAsync(jsonFile, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }), ct);
-            return (int)figures["lost"]! == 0 ? 0 : 1;
+            var runs = new List<Dictionary<string, object?>>();
+            foreach (var path in via == "both" ? ["tdql", "bus"] : new[] { via })
+            {
+                if (via == "both") Console.WriteLine($"== via {path}");
+                runs.Add(await RunOneAsync(config with { Via = path }, mongoUrl, ct));
+                Print(runs[^1]);
+            }
+            if (runs.Count == 2)
+            {
+                double Rps(int i) => (double)runs[i]["reports_per_second"]!;
+                double P50(int i) => ((Dictionary<string, double>)runs[i]["latency_ms"]!)["p50"];
+                Console.WriteLine($"bus vs tdql: {Rps(1) / Rps(0):0.0}x throughput, p50 {P50(1):0.0} ms vs {P50(0):0.0} ms");
+            }
+            if (jsonFile is not null) await File.WriteAllTextAsync(jsonFile, JsonSerializer.Serialize<object>(runs.Count == 1 ? runs[0] : runs, new JsonSerializerOptions { WriteIndented = true }), ct);
+            return runs.All(r => (int)r["lost"]! == 0) ? 0 : 1;
         }
 
         // The original's reference runs, one after another in this process, side by side with its figures.
@@ -98,7 +114,7 @@ public static class BenchCommand
 
     private static async Task<Dictionary<string, object?>> RunOneAsync(BenchConfig config, string mongoUrl, CancellationToken ct)
     {
-        var (events, queries, mode, concurrency, relatedPercent, idleSeconds) = config;
+        var (events, queries, mode, concurrency, relatedPercent, idleSeconds, via) = config;
         var scratch = $"bench{Guid.NewGuid():N}"[..13];
         var options = new MongoOptions { Url = mongoUrl, TahoeDatabase = scratch + "_tahoe", IdentityDatabase = scratch + "_identity", ReportDatabase = scratch + "_report" };
         var mongo = new MongoContext(options, new CommandCounter());
@@ -118,7 +134,9 @@ public static class BenchCommand
             Console.WriteLine($"archive: {archive.ArchiveDocs.Count} documents, {events} events, 3 orgs; {queries} queries, {mode}{(mode == "closed" ? $" x{concurrency}" : "")}, {relatedPercent}% related");
             worker = await InProcessWorker.StartAsync(options, keyFile, scratch + "-", clock, new Dictionary<string, string?> { ["Worker:PollIdleMilliseconds"] = "1000" }, ct);
             var workerCounter = worker.Services.GetRequiredService<MongoContext>().Counter;
-            var submitter = new QuerySubmitter(new ReportStore(mongo), QueryCipher.FromPem(publicPem), clock);
+            var publicKey = QueryCipher.FromPem(publicPem);
+            var submitter = new QuerySubmitter(new ReportStore(mongo), publicKey, clock);
+            var requests = worker.Services.GetRequiredService<IBus>().CreateRequestClient<Contracts.SubmitReportQuery>(MassTransit.RequestTimeout.After(m: 10));
             var plan = Plan(archive, queries, relatedPercent);
             var dbPid = DatabasePid();
             var dbCpuBefore = ProcessCpu(dbPid);
@@ -136,6 +154,17 @@ public static class BenchCommand
 
             async Task RunOne((string Type, BsonDocument Qdata, string User) q)
             {
+                if (via == "bus")
+                {
+                    var message = new Contracts.SubmitReportQuery(q.Type, publicKey.Encrypt(System.Text.Encoding.UTF8.GetBytes(Tahoe.Canonical.Of(q.Qdata))), true, archive.UserHashes[q.User]);
+                    // Latency runs from the send to the response: there is no TDQL for a watcher to see first.
+                    var timer = Stopwatch.StartNew();
+                    var response = await requests.GetResponse<Contracts.ReportReady, Contracts.ReportRejected>(message, ct);
+                    if (response.Is(out MassTransit.Response<Contracts.ReportReady>? _)) latencies.Add(timer.Elapsed.TotalMilliseconds);
+                    else Interlocked.Increment(ref lost);
+                    progress.Report(Interlocked.Increment(ref done));
+                    return;
+                }
                 PendingQuery pendingQuery;
                 await writers.WaitAsync(ct);
                 try
@@ -181,7 +210,7 @@ public static class BenchCommand
             var sorted = latencies.Order().ToList();
             var figures = new Dictionary<string, object?>
             {
-                ["mode"] = mode, ["concurrency"] = mode == "closed" ? concurrency : null, ["queries"] = queries, ["answered"] = sorted.Count, ["lost"] = lost,
+                ["via"] = via, ["mode"] = mode, ["concurrency"] = mode == "closed" ? concurrency : null, ["queries"] = queries, ["answered"] = sorted.Count, ["lost"] = lost,
                 ["archive_documents"] = archive.ArchiveDocs.Count, ["events"] = events,
                 ["wall_seconds"] = Math.Round(wall.Elapsed.TotalSeconds, 3),
                 ["reports_per_second"] = Math.Round(sorted.Count / wall.Elapsed.TotalSeconds, 2),

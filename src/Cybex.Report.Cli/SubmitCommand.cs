@@ -13,10 +13,12 @@ namespace Cybex.Report.Cli;
 public static class SubmitCommand
 {
     public const string Help = $$"""
-        cybex-report submit --type count|related|threatrank --query JSON [--user EMAIL] [--wait] [options]
-          Does what the CYBEX-P API does for POST /query: canonical qdata, qhash, encryption with the public
-          key, a TDQL with socket and nonce in the report database. With --wait it listens for the nonce and
-          prints the report.
+        cybex-report submit --type count|related|threatrank --query JSON [--user EMAIL] [--via tdql|bus] [--wait] [options]
+          --via tdql (default) does what the CYBEX-P API does for POST /query: canonical qdata, qhash, encryption
+          with the public key, a TDQL with socket and nonce in the report database; with --wait it listens for
+          the nonce and prints the report. --via bus sends the encrypted query as a SubmitReportQuery message
+          (RabbitMQ from RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_USER, RABBITMQ_PASS, RABBITMQ_VHOST) and, with
+          --wait, prints the report from the ReportReady or ReportRejected response.
           --query JSON          the qdata, e.g. '{"sub_type":"ipv4","data":"203.0.113.45","level":2}'
           --user EMAIL          the requesting user (default alice@cybex.example, from seed-demo)
           --public-key FILE     the API's public key (default secrets/pub.pem)
@@ -36,6 +38,8 @@ public static class SubmitCommand
         var email = args.Get("user") ?? "alice@cybex.example";
         var publicKey = QueryCipher.FromPem(Common.ReadKeyFile(args.Get("public-key") ?? Path.Combine("secrets", "pub.pem"), "public"));
         var wait = args.Has("wait");
+        var via = args.Get("via") ?? "tdql";
+        if (via is not ("tdql" or "bus")) throw new CliException("--via must be tdql or bus");
         var timeout = args.GetInt("timeout", 30, 1, 3600);
         var format = args.Get("format") ?? "json";
         if (format is not ("json" or "table")) throw new CliException("--format must be json or table");
@@ -45,6 +49,7 @@ public static class SubmitCommand
 
         var userId = TahoeHash.User("cybexp_user", email);
         var store = new ReportStore(mongo);
+        if (via == "bus") return await BusSubmit.RunAsync(store, publicKey, qtype, qdata, userId, wait, timeout, format, ct);
         using var pending = await new QuerySubmitter(store, publicKey, SystemClock.Instance).SubmitAsync(qtype, qdata, userId, ct);
         Console.Error.WriteLine($"submitted {qtype} query as {email}: TDQL {pending.TdqlHash}");
         if (!wait) return 0;

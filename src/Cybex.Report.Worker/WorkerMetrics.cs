@@ -17,6 +17,7 @@ public sealed class WorkerMetrics : IDisposable
     private readonly UpDownCounter<long> _unannounced;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _malformed;
+    private readonly Counter<long> _busQueries;
 
     public WorkerMetrics()
     {
@@ -29,6 +30,7 @@ public sealed class WorkerMetrics : IDisposable
         _busRestarts = _meter.CreateCounter<long>("cybex_bus_restarts", description: "Bus restarts by the consumer watchdog");
         _dropped = _meter.CreateCounter<long>("cybex_requests_dropped", description: "Report requests dropped without work (stale or duplicate claim, redo, malformed), by reason");
         _malformed = _meter.CreateCounter<long>("cybex_tdql_malformed", description: "TDQL documents marked malformed (or duplicate) by the watcher");
+        _busQueries = _meter.CreateCounter<long>("cybex_bus_queries", description: "Report queries answered on the bus, by result (ready or rejected)");
         _unannounced = _meter.CreateUpDownCounter<long>("cybex_watcher_unannounced", description: "Claims waiting for the broker to be announced");
     }
 
@@ -44,6 +46,8 @@ public sealed class WorkerMetrics : IDisposable
     public void Reply(string result) => _replies.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void Malformed() => _malformed.Add(1);
+
+    public void BusQuery(string result) => _busQueries.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void Dropped(string reason) => _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

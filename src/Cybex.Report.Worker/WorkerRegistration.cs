@@ -56,6 +56,7 @@ public static class WorkerRegistration
         services.AddSingleton<WorkerMetrics>();
         services.AddHostedService<MongoIndexes>();
         services.AddHostedService<Warmup>();
+        services.AddOptions<QueryOptions>().BindConfiguration(QueryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddObservability(configuration);
 
@@ -108,6 +109,7 @@ public static class WorkerRegistration
         bus.SetKebabCaseEndpointNameFormatter();
         if (roles.ReportConsumer) bus.AddConsumer<ReportRequestedConsumer, ReportRequestedConsumerDefinition>();
         if (roles.ReplyConsumer) bus.AddConsumer<ReportCompletedConsumer, ReportCompletedConsumerDefinition>();
+        if (roles.QueryConsumer) bus.AddConsumer<Querying.SubmitReportQueryConsumer, Querying.SubmitReportQueryConsumerDefinition>();
     }
 
     /// <summary>The whole worker: core services plus MassTransit on RabbitMQ (default) or in memory.</summary>

@@ -58,14 +58,14 @@ public class ClaimAndLimitTests
         // Work had begun under the stuck claim (its worker died): the re-claim is a second attempt.
         await mongo.Context.Leases.UpdateOneAsync(new BsonDocument(Leases.Tdql, stuck["_hash"]), new BsonDocument("$set", new BsonDocument(Leases.Started, true)));
 
-        var again = await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None);
+        var again = (await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None)).Claims;
 
         var reclaimed = Assert.Single(again);
         Assert.Equal(stuck["_hash"].AsString, reclaimed.TdqlHash);
         Assert.Equal(2, reclaimed.Attempt);
         Assert.DoesNotContain(taken, c => c.ClaimId == reclaimed.ClaimId);
         Assert.Equal(1, await mongo.Context.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
-        Assert.Empty(await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None));
+        Assert.Empty((await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None)).Claims);
     }
 
     [Theory]
@@ -119,7 +119,7 @@ public class ClaimAndLimitTests
             { "expires", (Now - Duration.FromSeconds(1)).ToDateTimeUtc() }, { "attempt", 1 },
         });
 
-        Assert.Empty(await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(5), CancellationToken.None));
+        Assert.Empty((await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(5), CancellationToken.None)).Claims);
         Assert.Equal(0, await mongo.Context.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
         Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
     }
@@ -233,7 +233,7 @@ public class ClaimAndLimitTests
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromSeconds(-1), 1, CancellationToken.None)).Won);
 
-        var again = Assert.Single(await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None));
+        var again = Assert.Single((await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None)).Claims);
 
         Assert.Equal(1, again.Attempt);
         Assert.Equal(1, (await claims.HoldAsync(again.TdqlHash, again.ClaimId, Duration.FromMinutes(2), CancellationToken.None))!.Attempt);
@@ -286,5 +286,27 @@ public class ClaimAndLimitTests
             // An operator empties report_db under the running worker.
             await mongo.Context.Reports.DeleteManyAsync(FilterDefinition<BsonDocument>.Empty);
         }
+    }
+
+    [Fact]
+    public async Task An_answered_claim_whose_reply_was_never_taken_is_announced_again_not_dropped()
+    {
+        await using var mongo = new TestMongo();
+        var store = new ReportStore(mongo.Context);
+        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        var (tdql, children) = Waiting("owed");
+        await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+        // Answered and stored, then the consumer died before its completion went out; the lease has expired.
+        var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromSeconds(-1), 1, CancellationToken.None)).Won);
+        Assert.True(await claims.MarkAnsweredAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(-1), CancellationToken.None));
+        var report = await store.CompleteAsync((await store.FindTdqlAsync(claim.TdqlHash, CancellationToken.None))!, Tahoe.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
+
+        var found = await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None);
+
+        Assert.Empty(found.Claims);
+        var owed = Assert.Single(found.Replies);
+        Assert.Equal((claim.TdqlHash, claim.ClaimId, report["_hash"].AsString, Tdql.StatusReady), (owed.TdqlHash, owed.ClaimId, owed.ReportId, owed.Status));
+        // Renewed, so the reply consumer can still take it once.
+        Assert.Equal(ClaimStore.ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(30), CancellationToken.None));
     }
 }

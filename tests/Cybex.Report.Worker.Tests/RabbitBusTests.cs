@@ -59,7 +59,7 @@ public class RabbitBusTests(ITestOutputHelper output)
             },
             services => services.AddSingleton<Bus.IQueueConsumerProbe>(new SilentQueueProbe(env.Prefix + "report-reply", 4)));
         var watchdog = host.Services.GetRequiredService<Bus.ConsumerWatchdog>();
-        Assert.Equal([env.Prefix + "report-requested", env.Prefix + "report-reply"], watchdog.Queues);
+        Assert.Equal([env.Prefix + "report-requested", env.Prefix + "report-reply", env.Prefix + "submit-report-query"], watchdog.Queues);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (watchdog.Restarts == 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.Equal(1, watchdog.Restarts);

@@ -114,10 +114,15 @@ public sealed class TestEnvironment : IAsyncDisposable
         foreach (var (key, value) in Settings()) info.Environment[key.Replace(":", "__")] = value;
         info.Environment["Worker__ConcurrentMessageLimit"] = concurrency.ToString();
         info.Environment["Worker__PrefetchCount"] = concurrency.ToString();
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var log = Environment.GetEnvironmentVariable("CYBEX_TEST_LOG") is { Length: > 0 } l ? $"{l}.worker{_processes.Count + 1}" : null;
+        info.Environment["Logging__LogLevel__Default"] = log is null ? "Warning" : "Information";
+        info.Environment["Logging__Console__FormatterName"] = "simple";
+        info.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
+        info.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         var process = System.Diagnostics.Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var writer = log is null ? null : TextWriter.Synchronized(new StreamWriter(log, append: true) { AutoFlush = true });
+        process.OutputDataReceived += (_, e) => writer?.WriteLine(e.Data);
+        process.ErrorDataReceived += (_, e) => writer?.WriteLine(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);

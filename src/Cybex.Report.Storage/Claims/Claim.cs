@@ -10,3 +10,9 @@ public sealed record ClaimBatch(List<Claim> Won, List<(string TdqlHash, Exceptio
 
 /// <summary>A lease as its holder sees it when it renews: which attempt this is and why the previous one failed.</summary>
 public sealed record HeldLease(int Attempt, string? LastError);
+
+/// <summary>A finished TDQL whose answering claim still owes its reply: its completion is to be announced again.</summary>
+public sealed record OwedReply(string TdqlHash, Guid ClaimId, string ReportId, string Status);
+
+/// <summary>What a look at expired leases found: claims taken over, and replies still owed.</summary>
+public sealed record Reclaimed(List<Claim> Claims, List<OwedReply> Replies);

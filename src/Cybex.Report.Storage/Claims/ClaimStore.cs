@@ -58,7 +58,12 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
     /// without one. Each claim stands alone: one whose lease is held elsewhere is skipped, one that fails is
     /// reported, and the leases of claims lost or failed are removed again.
     /// </summary>
-    public async Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, Duration lease, int parallelism, CancellationToken ct)
+    public async Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, Duration lease, int parallelism, CancellationToken ct) =>
+        await ClaimBatchAsync(waiting, Tdql.StatusWait, lease, parallelism, ct);
+
+    /// <summary>As above, from another status than <c>wait</c>: a bus query is stored <c>invalid</c> (the API's
+    /// construction default) and claimed from there, so no watcher takes it in between.</summary>
+    public async Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, string fromStatus, Duration lease, int parallelism, CancellationToken ct)
     {
         if (waiting.Count == 0) return new ClaimBatch([], []);
         var now = clock.GetCurrentInstant();
@@ -70,7 +75,7 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
         {
             try
             {
-                if (await TryClaimAsync(intent.Doc, token)) won.Add(intent.Lease.Claim);
+                if (await TryClaimAsync(intent.Doc, fromStatus, token)) won.Add(intent.Lease.Claim);
             }
             catch (Exception e) when (!token.IsCancellationRequested)
             {
@@ -86,8 +91,10 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
     /// The claim itself: a compare-and-set of the TDQL's status from wait to processing. False when another
     /// watcher or an API redo got there first.
     /// </summary>
-    public Task<bool> TryClaimAsync(BsonDocument waiting, CancellationToken ct) =>
-        _reports.TrySetStatusAsync(waiting, Tdql.StatusProcessing, F.Eq("data.status", Tdql.StatusWait), ct);
+    public Task<bool> TryClaimAsync(BsonDocument waiting, CancellationToken ct) => TryClaimAsync(waiting, Tdql.StatusWait, ct);
+
+    private Task<bool> TryClaimAsync(BsonDocument doc, string fromStatus, CancellationToken ct) =>
+        _reports.TrySetStatusAsync(doc, Tdql.StatusProcessing, F.Eq("data.status", fromStatus), ct);
 
     /// <summary>
     /// Extends the lease of a claim still held by the caller. False when it is no longer theirs (another watcher
@@ -180,37 +187,55 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
     public Task ReleaseAllAsync(IEnumerable<string> tdqls, CancellationToken ct) => mongo.Leases.DeleteManyAsync(F.In(Leases.Tdql, tdqls), ct);
 
     /// <summary>
-    /// How long past its expiry an answered lease is kept. Its report is stored and its reply owed: a redelivered
-    /// request (after a broker outage, say) re-announces the report through it, so it must outlive the outage.
+    /// How long after its claim an answered lease is kept while its reply is owed: the watcher announces the
+    /// completion again each time the lease expires (a completion lost with a crashed or cut-off consumer), then
+    /// gives up. Far past the API's 5 s wait, but a client that waits longer still gets its nonce.
     /// </summary>
-    public static Duration AnsweredGrace(Duration lease) => Duration.Max(lease * 10, Duration.FromMinutes(10));
+    public static Duration AnsweredGrace(Duration lease) => Duration.Max(lease * 10, Duration.FromMinutes(2));
 
-    /// <summary>Leases past their expiry, oldest first (answered ones only once past their grace).</summary>
-    public Task<List<BsonDocument>> ExpiredLeasesAsync(int limit, Duration lease, CancellationToken ct)
-    {
-        var now = clock.GetCurrentInstant();
-        return mongo.Leases.Find(F.Lt(Leases.Expires, now.ToDateTimeUtc())
-                & (F.Ne(Leases.Answered, true) | F.Lt(Leases.Expires, (now - AnsweredGrace(lease)).ToDateTimeUtc())))
+    /// <summary>Leases past their expiry, oldest first.</summary>
+    public Task<List<BsonDocument>> ExpiredLeasesAsync(int limit, CancellationToken ct) =>
+        mongo.Leases.Find(F.Lt(Leases.Expires, clock.GetCurrentInstant().ToDateTimeUtc()))
             .Sort(Builders<BsonDocument>.Sort.Ascending(Leases.Expires)).Limit(limit).ToListAsync(ct);
-    }
 
     /// <summary>
-    /// Handles expired leases: those whose TDQL finished are dropped; a TDQL still processing with no live
-    /// lease is taken over (one compare-and-set on one of its leases) and returned to be published again. The
-    /// attempt counts on only when work had begun under the expired claim: a request that merely waited in a long
-    /// queue has not failed.
+    /// Handles expired leases. A TDQL still processing with no live lease is taken over (one compare-and-set on
+    /// one of its leases) and returned to be published again; the attempt counts on only when work had begun under
+    /// the expired claim (a request that merely waited in a long queue has not failed). A finished TDQL's lease is
+    /// dropped, unless its claim answered and the reply is still owed: then its completion is returned to be
+    /// announced again (and the lease renewed), until <see cref="AnsweredGrace"/> has passed.
     /// </summary>
-    public async Task<List<Claim>> ReclaimExpiredAsync(int limit, Duration lease, CancellationToken ct)
+    public async Task<Reclaimed> ReclaimExpiredAsync(int limit, Duration lease, CancellationToken ct)
     {
-        var expired = await ExpiredLeasesAsync(limit, lease, ct);
-        if (expired.Count == 0) return [];
+        var expired = await ExpiredLeasesAsync(limit, ct);
+        if (expired.Count == 0) return new Reclaimed([], []);
         var now = clock.GetCurrentInstant();
         var hashes = expired.Select(l => l[Leases.Tdql].ToString()!).Distinct().ToList();
-        var tdqls = await mongo.Reports.Find(ReportStore.AnyTdql & F.In("_hash", hashes) & F.Exists(MalformedField, false))
-            .Project(Builders<BsonDocument>.Projection.Include("_hash").Include("data.status").Exclude("_id")).ToListAsync(ct);
-        var processing = tdqls.Where(t => t["data"]["status"] is BsonArray s && s.Contains(Tdql.StatusProcessing)).Select(t => t["_hash"].ToString()!).ToHashSet();
-        var done = hashes.Where(h => !processing.Contains(h)).ToList();
-        if (done.Count > 0) await mongo.Leases.DeleteManyAsync(F.In("_id", expired.Where(l => done.Contains(l[Leases.Tdql].ToString()!)).Select(l => l["_id"])), ct);
+        var tdqls = (await mongo.Reports.Find(ReportStore.AnyTdql & F.In("_hash", hashes) & F.Exists(MalformedField, false))
+                .Project(Builders<BsonDocument>.Projection.Include("_hash").Include("data.status").Include("data.report_id").Exclude("_id")).ToListAsync(ct))
+            .Where(t => t["_hash"].IsString).GroupBy(t => t["_hash"].AsString).ToDictionary(g => g.Key, g => g.First());
+        string? First(string hash, string key) =>
+            tdqls.TryGetValue(hash, out var t) && t["data"].AsBsonDocument.GetValue(key, BsonNull.Value) is BsonArray { Count: > 0 } a && a[0].IsString ? a[0].AsString : null;
+        var processing = hashes.Where(h => First(h, "status") == Tdql.StatusProcessing).ToHashSet();
+        static FilterDefinition<BsonDocument> AsRead(BsonDocument l) => F.Eq("_id", l["_id"]) & F.Eq(Leases.ClaimId, l[Leases.ClaimId]) & F.Eq(Leases.Expires, l[Leases.Expires]);
+
+        var owed = new List<OwedReply>();
+        var stale = new List<FilterDefinition<BsonDocument>>();
+        foreach (var l in expired.Where(l => !processing.Contains(l[Leases.Tdql].ToString()!)))
+        {
+            var hash = l[Leases.Tdql].ToString()!;
+            var answered = l.GetValue(Leases.Answered, false) == true && First(hash, "status") is Tdql.StatusReady or Tdql.StatusFailed && First(hash, "report_id") is { Length: > 0 };
+            var claimed = l.GetValue(Leases.Claimed, BsonNull.Value) is BsonDateTime c ? Instant.FromDateTimeUtc(c.ToUniversalTime()) : Instant.MinValue;
+            if (answered && now - claimed < AnsweredGrace(lease) && Guid.TryParse(l[Leases.ClaimId].ToString(), out var claimId))
+            {
+                var renewed = await mongo.Leases.UpdateOneAsync(AsRead(l), Builders<BsonDocument>.Update.Set(Leases.Expires, (now + lease).ToDateTimeUtc()), cancellationToken: ct);
+                if (renewed.ModifiedCount == 1) owed.Add(new OwedReply(hash, claimId, First(hash, "report_id")!, First(hash, "status")!));
+                continue;
+            }
+            // Each as read: a lease renewed or re-used since is not this one any more.
+            stale.Add(AsRead(l));
+        }
+        if (stale.Count > 0) await mongo.Leases.DeleteManyAsync(F.Or(stale), ct);
         // A TDQL claimed again since (an API redo) has a live lease of its own and is left alone.
         var live = (await mongo.Leases.Find(F.In(Leases.Tdql, processing) & F.Gte(Leases.Expires, now.ToDateTimeUtc()))
             .Project(Builders<BsonDocument>.Projection.Include(Leases.Tdql).Exclude("_id")).ToListAsync(ct)).Select(l => l[Leases.Tdql].AsString).ToHashSet();
@@ -224,11 +249,12 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
             var taken = await mongo.Leases.UpdateOneAsync(
                 F.Eq("_id", l["_id"]) & F.Eq(Leases.ClaimId, l[Leases.ClaimId]),
                 Builders<BsonDocument>.Update.Set(Leases.ClaimId, Leases.Id(claimId)).Set(Leases.Claimed, now.ToDateTimeUtc())
-                    .Set(Leases.Expires, (now + lease).ToDateTimeUtc()).Set(Leases.Attempt, attempt).Set(Leases.Started, false).Set(Leases.Answered, false),
+                    .Set(Leases.Expires, (now + lease).ToDateTimeUtc()).Set(Leases.Attempt, attempt).Set(Leases.Started, false).Set(Leases.Answered, false)
+                    .Unset(Leases.Sending),
                 cancellationToken: ct);
             if (taken.ModifiedCount == 1) claims.Add(new Claim(l[Leases.Tdql].AsString, claimId, now, attempt));
         }
-        return claims;
+        return new Reclaimed(claims, owed);
     }
 
     /// <summary>Queries by status (malformed ones apart), leases past expiry and replies given up, for the status command and health.</summary>

@@ -26,6 +26,7 @@ public sealed class ConsumerWatchdog(
         var queues = new List<string>();
         if (roles.ReportConsumer) queues.Add(bus.EndpointPrefix + Reporting.ReportRequestedConsumerDefinition.Queue);
         if (roles.ReplyConsumer) queues.Add(bus.EndpointPrefix + Replying.ReportCompletedConsumerDefinition.Queue);
+        if (roles.QueryConsumer) queues.Add(bus.EndpointPrefix + Querying.SubmitReportQueryConsumerDefinition.Queue);
         return queues;
     }
 

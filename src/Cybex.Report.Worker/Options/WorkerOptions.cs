@@ -13,6 +13,9 @@ public sealed class WorkerOptions
 
     public bool ReplyConsumer { get; set; } = true;
 
+    /// <summary>Answer report queries sent on the bus (<c>SubmitReportQuery</c>).</summary>
+    public bool QueryConsumer { get; set; } = true;
+
     /// <summary>Reports worked on at once by one process (the original ran a pool of 64 threads).</summary>
     [Range(1, 1024)]
     public int ConcurrentMessageLimit { get; set; } = 64;

@@ -43,6 +43,12 @@ public sealed class ReportCompletedConsumer(ReportStore store, ClaimStore claims
             logger.LogInformation("TDQL {Tdql} changed since its report (status {Status}); no reply for the old report", message.TdqlHash, tdql.Status);
             return;
         }
+        if (tdql.Socket.IsBus)
+        {
+            // A bus query answered by the watcher's path (it claimed the TDQL first): its response went on the bus.
+            await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, ct);
+            return;
+        }
         (string Host, int Port) target;
         try
         {

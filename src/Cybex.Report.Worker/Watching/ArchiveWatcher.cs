@@ -51,11 +51,12 @@ public sealed class ArchiveWatcher(
                     {
                         nextExpiredScan = clock.GetCurrentInstant() + expiredScanEvery;
                         var reclaimed = await claims.ReclaimExpiredAsync(_options.ClaimBatch, Lease, stoppingToken);
-                        foreach (var claim in reclaimed)
+                        foreach (var claim in reclaimed.Claims)
                         {
                             logger.LogWarning("Lease of TDQL {Tdql} expired; re-claimed (attempt {Attempt})", claim.TdqlHash, claim.Attempt);
                         }
-                        claimed += await AnnounceAsync(reclaimed.Select(c => new Announcement(c, Reclaim: true, 0)), stoppingToken);
+                        await AnnounceOwedRepliesAsync(reclaimed.Replies, stoppingToken);
+                        claimed += await AnnounceAsync(reclaimed.Claims.Select(c => new Announcement(c, Reclaim: true, 0)), stoppingToken);
                     }
                     claimed += await AnnounceAsync(await ClaimWaitingAsync(stoppingToken), stoppingToken);
                 }
@@ -205,6 +206,32 @@ public sealed class ArchiveWatcher(
             metrics.Unannounced(-1);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Completions whose reply is still owed after their lease expired (the consumer that answered died or lost the
+    /// broker before its completion went out): announced again under the answering claim's own message id, so the
+    /// reply consumer sends the nonce once however many copies arrive. One that cannot be published now is announced
+    /// at the next expiry.
+    /// </summary>
+    private async Task AnnounceOwedRepliesAsync(IReadOnlyList<OwedReply> replies, CancellationToken ct)
+    {
+        foreach (var r in replies)
+        {
+            logger.LogWarning("TDQL {Tdql} was answered but its reply is still owed; its completion is announced again", r.TdqlHash);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(_options.PublishTimeoutSeconds));
+            try
+            {
+                await bus.Publish(new ReportCompleted(r.TdqlHash, r.ReportId, r.Status, DateTimeOffset.UtcNow, r.ClaimId),
+                    ctx => ctx.MessageId = MessageIds.For("completed", r.TdqlHash, r.ClaimId), timeout.Token);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                logger.LogWarning("Announcing the completion of TDQL {Tdql} again failed: {Error}", r.TdqlHash, e.GetType().Name);
+                return;
+            }
+        }
     }
 
     private async Task<bool> TryPublishAsync(Announcement a, CancellationToken ct)

@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Cybex.Report.Worker.Options;
+
+/// <summary>Report queries sent on the bus (<c>SubmitReportQuery</c>) rather than stored by the API.</summary>
+public sealed class QueryOptions
+{
+    public const string Section = "Queries";
+
+    /// <summary>
+    /// Accept unencrypted qdata from bus publishers. Only for trusted internal publishers on a locked-down vhost:
+    /// the API always encrypts, so a plain query is refused unless this is on.
+    /// </summary>
+    public bool AllowPlain { get; set; }
+
+    /// <summary>Larger qdata is refused (the API's own queries are a few hundred bytes).</summary>
+    [Range(64, 16 * 1024 * 1024)]
+    public int MaxQdataBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Report data above this (as JSON) is left out of the response: the report id says where to read it.</summary>
+    [Range(0, 64 * 1024 * 1024)]
+    public int MaxResponseDataBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long a query already being answered (by the watcher's path) is waited for before the response.</summary>
+    [Range(1, 3600)]
+    public int WaitForOtherClaimSeconds { get; set; } = 30;
+}

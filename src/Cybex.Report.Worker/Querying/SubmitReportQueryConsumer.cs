@@ -1,0 +1,181 @@
+using System.Text;
+using Cybex.Report.Contracts;
+using Cybex.Report.Storage;
+using Cybex.Report.Storage.Claims;
+using Cybex.Report.Storage.Reports;
+using Cybex.Report.Tahoe;
+using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Tahoe.Query;
+using Cybex.Report.Tahoe.Time;
+using Cybex.Report.Worker.Hosting;
+using Cybex.Report.Worker.Options;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MongoDB.Bson;
+using NodaTime;
+
+namespace Cybex.Report.Worker.Querying;
+
+/// <summary>
+/// Answers a report query sent on the bus. The query is stored as the API stores it (a TDQL in report_db with the
+/// API's hash rule, so the same query from the same user in one UTC hour is one TDQL), claimed at once with a lease
+/// (no poll), and answered by the same report pipeline and guarantees; the response goes back on the bus. Nothing
+/// malformed escapes as an exception: it is answered with <see cref="ReportRejected"/>.
+/// </summary>
+public sealed class SubmitReportQueryConsumer(
+    ReportStore store, ClaimStore claims, ReportProcessor processor, IdentityStore identity, QueryKey key, IClock clock,
+    WorkerMetrics metrics, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, ILogger<SubmitReportQueryConsumer> logger)
+    : IConsumer<SubmitReportQuery>
+{
+    private static readonly string[] QTypes = [QueryValidator.ReportTypeCount, QueryValidator.ReportTypeRelated, QueryValidator.ReportTypeThreatrank];
+    private readonly QueryOptions _options = queryOptions.Value;
+    private readonly Duration _lease = Duration.FromSeconds(workerOptions.Value.LeaseSeconds);
+
+    public async Task Consume(ConsumeContext<SubmitReportQuery> context)
+    {
+        var q = context.Message;
+        var ct = context.CancellationToken;
+        if (Refusal(q) is { } refusal)
+        {
+            await RejectAsync(context, refusal);
+            return;
+        }
+        byte[] plain;
+        try
+        {
+            plain = q.Encrypted ? Decrypt(q.QData) : q.QData;
+        }
+        catch (QueryDecodeException e)
+        {
+            await RejectAsync(context, ReportOutcomeText("QueryDecodeError", e.Message));
+            return;
+        }
+        if (await identity.FindUserAsync(q.UserId, ct) is null)
+        {
+            await RejectAsync(context, "User does not exist in identity db!");
+            return;
+        }
+        // What the API stores: the qhash of the canonical text, the blob as a Python bytes literal, the hour's TDQL.
+        var qhash = Canonical.Sha256Hex(plain);
+        var literal = PyBytesLiteral.Format(q.QData);
+        var now = TahoeTime.ToEpochSeconds(clock.GetCurrentInstant());
+        var hash = TahoeHash.Tdql(q.QType, qhash, q.UserId, now);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["Tdql"] = hash });
+
+        Tdql? existing;
+        try
+        {
+            existing = await store.FindTdqlAsync(hash, ct) is { } found ? Tdql.Parse(found) : null;
+        }
+        catch (TahoeFormatException)
+        {
+            await RejectAsync(context, "the stored TDQL of this query is malformed; an operator must look at it", hash);
+            return;
+        }
+        if (existing is { IsFinished: true } && !q.Redo)
+        {
+            // The API answers a repeated query of the hour from the stored report; a redelivered message lands here too.
+            await RespondAsync(context, existing);
+            return;
+        }
+        if (existing is { Status: Tdql.StatusProcessing } && !q.Redo)
+        {
+            await RespondWhenFinishedAsync(context, hash);
+            return;
+        }
+        var timestamp = existing?.Timestamp ?? now;
+        // Stored as the API first stores a TDQL (status invalid), then claimed from there at once: the watcher only
+        // looks at wait, so nothing polls for it and nobody else answers it.
+        var (doc, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, timestamp, q.Encrypted, Tdql.StatusInvalid, TdqlSocket.Bus);
+        await store.InsertTdqlAsync(doc, children, ct);
+        var stored = await store.FindTdqlAsync(hash, ct);
+        var claim = stored is null ? null : (await claims.ClaimBatchAsync([stored], Tdql.StatusInvalid, _lease, 1, ct)).Won.SingleOrDefault();
+        if (claim is null)
+        {
+            // The watcher (or a copy of this message) claimed it first: its answer is this query's answer.
+            await RespondWhenFinishedAsync(context, hash);
+            return;
+        }
+        await claims.HoldAsync(claim.TdqlHash, claim.ClaimId, _lease, ct);
+        var started = DateTimeOffset.UtcNow;
+        var result = await processor.ProcessAsync(hash, token => claims.MarkAnsweredAsync(hash, claim.ClaimId, _lease, token), null, ct);
+        // No socket to send a nonce to: the response is the answer, so the claim's lease goes here.
+        await claims.ReplyDoneAsync(hash, claim.ClaimId, ct);
+        if (result.Tdql is null || result.Report is null)
+        {
+            await RespondWhenFinishedAsync(context, hash);
+            return;
+        }
+        metrics.ReportFinished(result.Tdql.QType, result.Status, DateTimeOffset.UtcNow - started, result.DatabaseCommands, false);
+        logger.LogInformation("Bus query answered: {QType} report {Report} is {Status}", result.Tdql.QType, result.Report["_hash"].AsString, result.Status);
+        await RespondAsync(context, hash, result.Report, result.Status);
+    }
+
+    private string? Refusal(SubmitReportQuery q)
+    {
+        if (q.QType is null || !QTypes.Contains(q.QType)) return $"Invalid query type = {Shorten(q.QType)}!";
+        if (q.QData is null || q.QData.Length == 0) return "qdata is empty";
+        if (q.QData.Length > _options.MaxQdataBytes) return $"qdata is {q.QData.Length} bytes, more than the {_options.MaxQdataBytes} allowed (Queries:MaxQdataBytes)";
+        if (!TdqlHashes.IsValid(q.UserId)) return "UserId is not a user's _hash (64 lower-case hex characters)";
+        if (!q.Encrypted && !_options.AllowPlain) return "plain qdata is not accepted on the bus: encrypt it with the report module's public key (or set Queries:AllowPlain for trusted publishers)";
+        if (q.Encrypted && key.Cipher is null) return "this worker has no private key: encrypted queries cannot be answered";
+        return null;
+    }
+
+    private byte[] Decrypt(byte[] blob) => key.Cipher!.Decrypt(blob);
+
+    private static string ReportOutcomeText(string kind, string message) => Tahoe.Reports.ReportOutcome.RejectionText(kind, message);
+
+    private static string Shorten(string? text) => text is null ? "None" : text.Length <= 40 ? text : text[..40] + "…";
+
+    private async Task RespondWhenFinishedAsync(ConsumeContext<SubmitReportQuery> context, string hash)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(_options.WaitForOtherClaimSeconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await store.FindTdqlAsync(hash, context.CancellationToken) is { } doc && Tdql.Parse(doc) is { IsFinished: true } done)
+            {
+                await RespondAsync(context, done);
+                return;
+            }
+            await Task.Delay(100, context.CancellationToken);
+        }
+        await RejectAsync(context, $"the query is still being answered after {_options.WaitForOtherClaimSeconds} s; ask again later", hash);
+    }
+
+    private async Task RespondAsync(ConsumeContext<SubmitReportQuery> context, Tdql done)
+    {
+        var report = await store.FindReportAsync(done.ReportId, context.CancellationToken);
+        if (report is null)
+        {
+            await RejectAsync(context, "the stored report is missing", done.Hash, done.ReportId);
+            return;
+        }
+        await RespondAsync(context, done.Hash, report, done.Status);
+    }
+
+    private async Task RespondAsync(ConsumeContext<SubmitReportQuery> context, string hash, BsonDocument report, string status)
+    {
+        var reportId = report["_hash"].AsString;
+        if (status != Tdql.StatusReady)
+        {
+            var text = report.GetValue("data", "").ToString() ?? "";
+            await RejectAsync(context, text.Length <= 1000 ? text : text[..1000] + "…", hash, reportId);
+            return;
+        }
+        var json = report["data"].ToJson(new MongoDB.Bson.IO.JsonWriterSettings { OutputMode = MongoDB.Bson.IO.JsonOutputMode.RelaxedExtendedJson });
+        var data = Encoding.UTF8.GetByteCount(json) <= _options.MaxResponseDataBytes ? json : null;
+        metrics.BusQuery("ready");
+        await context.RespondAsync(new ReportReady(hash, reportId, status, report["current_page"].ToInt32(), report["next_page"].ToInt32(), data));
+    }
+
+    private async Task RejectAsync(ConsumeContext<SubmitReportQuery> context, string reason, string? hash = null, string? reportId = null)
+    {
+        metrics.BusQuery("rejected");
+        // A failed report's text can quote the query's values: only refusals made before decryption are logged.
+        if (reportId is null && hash is null) logger.LogInformation("Bus query rejected: {Reason}", reason);
+        else logger.LogInformation("Bus query answered as failed (report {Report})", reportId);
+        await context.RespondAsync(new ReportRejected(reason, hash, reportId));
+    }
+}
