@@ -86,6 +86,18 @@ public sealed class ReportStore(MongoContext mongo)
         return result.ModifiedCount == 1;
     }
 
+    /// <summary>
+    /// Writes a TDQL and its children in one round trip, the TDQL only if no TDQL of its hash exists yet. True when
+    /// this call created it.
+    /// </summary>
+    public async Task<bool> InsertTdqlIfAbsentAsync(BsonDocument tdql, IEnumerable<BsonDocument> children, CancellationToken ct)
+    {
+        var writes = children.Select(InsertIfAbsent).ToList();
+        writes.Add(new UpdateOneModel<BsonDocument>(TdqlFilter(tdql["_hash"].AsString), new BsonDocument("$setOnInsert", tdql)) { IsUpsert = true });
+        var result = await mongo.Reports.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
+        return result.Upserts.Any(u => u.Index == writes.Count - 1);
+    }
+
     /// <summary>Writes a TDQL and its children as the API does (used by the CLI, replay and tests).</summary>
     public async Task InsertTdqlAsync(BsonDocument tdql, IEnumerable<BsonDocument> children, CancellationToken ct)
     {

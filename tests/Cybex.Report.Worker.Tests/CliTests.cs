@@ -129,4 +129,21 @@ public class CliTests
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public async Task Submit_via_bus_waits_for_the_response_and_prints_the_report()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        await env.StartWorkerAsync(s => s["Worker:Watcher"] = "false");
+        var pub = await KeyFileAsync(TestEnvironment.PublicKeyPem);
+
+        var (code, output, err) = await RunAsync(
+            ["submit", "--via", "bus", "--wait", "--type", "count", "--query", """{"sub_type":"ipv4","data":"203.0.113.45"}""", "--user", "alice@org-a.example",
+             "--public-key", pub, "--tahoe-db", env.Options.TahoeDatabase, "--identity-db", env.Options.IdentityDatabase, "--report-db", env.Options.ReportDatabase],
+            new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+
+        Assert.True(code == 0, err);
+        Assert.Equal(3, BsonDocument.Parse(output)["data"].ToInt32());
+    }
 }

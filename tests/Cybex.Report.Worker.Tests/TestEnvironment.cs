@@ -45,6 +45,9 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     public string PrivateKeyFile { get; }
 
+    /// <summary>The API's half of the pair (what <c>submit --public-key</c> reads).</summary>
+    public static string PublicKeyPem => KeyPair.Value.Public;
+
     public FixtureFile Fixture { get; }
 
     public IClock Clock { get; }

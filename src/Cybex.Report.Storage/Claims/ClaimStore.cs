@@ -88,6 +88,20 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
     }
 
     /// <summary>
+    /// Claims a TDQL that does not exist yet by writing it already <c>processing</c>: the lease first (as for any
+    /// claim), then the TDQL only if no TDQL of its hash appeared meanwhile. Null, with the lease removed, when one did.
+    /// </summary>
+    public async Task<Claim?> ClaimNewAsync(BsonDocument processing, IEnumerable<BsonDocument> children, Duration lease, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var claim = new Claim(processing["_hash"].AsString, Guid.NewGuid(), now, 1);
+        if (!(await leaseWriter.TryWriteAsync([new LeaseIntent(claim, Fingerprint(processing), now + lease)], now, ct))[0]) return null;
+        if (await _reports.InsertTdqlIfAbsentAsync(processing, children, ct)) return claim;
+        await ReleaseAsync(claim.TdqlHash, claim.ClaimId, ct);
+        return null;
+    }
+
+    /// <summary>
     /// The claim itself: a compare-and-set of the TDQL's status from wait to processing. False when another
     /// watcher or an API redo got there first.
     /// </summary>

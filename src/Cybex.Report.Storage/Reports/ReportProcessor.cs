@@ -51,6 +51,18 @@ public sealed class ReportProcessor(ReportStore store, IdentityStore identity, R
         using var scope = CommandCounter.Begin();
         var doc = await store.FindTdqlAsync(tdqlHash, ct);
         if (doc is null) return new ProcessedQuery(ProcessingResult.Missing, null, null, "", scope.Commands);
+        return await ProcessAsync(tdqlHash, doc, commit, giveUp, scope, ct);
+    }
+
+    /// <summary>As above for a TDQL the caller has just written and claimed itself, so it need not be read again.</summary>
+    public async Task<ProcessedQuery> ProcessClaimedAsync(BsonDocument claimed, Func<CancellationToken, Task<bool>> commit, CancellationToken ct)
+    {
+        using var scope = CommandCounter.Begin();
+        return await ProcessAsync(claimed["_hash"].AsString, claimed, commit, null, scope, ct);
+    }
+
+    private async Task<ProcessedQuery> ProcessAsync(string tdqlHash, BsonDocument doc, Func<CancellationToken, Task<bool>> commit, string? giveUp, CommandCounter.Scope scope, CancellationToken ct)
+    {
         Tdql tdql;
         try
         {

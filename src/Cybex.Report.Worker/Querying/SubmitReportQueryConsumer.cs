@@ -9,6 +9,7 @@ using Cybex.Report.Tahoe.Query;
 using Cybex.Report.Tahoe.Time;
 using Cybex.Report.Worker.Hosting;
 using Cybex.Report.Worker.Options;
+using Cybex.Report.Worker.Reporting;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -84,22 +85,36 @@ public sealed class SubmitReportQueryConsumer(
             await RespondWhenFinishedAsync(context, hash);
             return;
         }
-        var timestamp = existing?.Timestamp ?? now;
-        // Stored as the API first stores a TDQL (status invalid), then claimed from there at once: the watcher only
-        // looks at wait, so nothing polls for it and nobody else answers it.
-        var (doc, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, timestamp, q.Encrypted, Tdql.StatusInvalid, TdqlSocket.Bus);
-        await store.InsertTdqlAsync(doc, children, ct);
-        var stored = await store.FindTdqlAsync(hash, ct);
-        var claim = stored is null ? null : (await claims.ClaimBatchAsync([stored], Tdql.StatusInvalid, _lease, 1, ct)).Won.SingleOrDefault();
+        Claim? claim;
+        BsonDocument claimed;
+        if (existing is null)
+        {
+            // A new query (the usual case): written already processing, under a lease written first, in two round trips.
+            IReadOnlyList<BsonDocument> children;
+            (claimed, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, now, q.Encrypted, Tdql.StatusProcessing, TdqlSocket.Bus);
+            claim = await claims.ClaimNewAsync(claimed, children, _lease, ct);
+        }
+        else
+        {
+            // A redo, or a TDQL the API left waiting: stored as the API first stores a TDQL (invalid), then claimed from
+            // there, so no watcher takes it in between.
+            var (doc, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, existing.Timestamp, q.Encrypted, Tdql.StatusInvalid, TdqlSocket.Bus);
+            await store.InsertTdqlAsync(doc, children, ct);
+            claim = (await claims.ClaimBatchAsync([doc], Tdql.StatusInvalid, _lease, 1, ct)).Won.SingleOrDefault();
+            (claimed, _) = TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing });
+        }
         if (claim is null)
         {
-            // The watcher (or a copy of this message) claimed it first: its answer is this query's answer.
+            // A copy of this message (or a redo by the API) got there first: its answer is this query's answer.
             await RespondWhenFinishedAsync(context, hash);
             return;
         }
-        await claims.HoldAsync(claim.TdqlHash, claim.ClaimId, _lease, ct);
         var started = DateTimeOffset.UtcNow;
-        var result = await processor.ProcessAsync(hash, token => claims.MarkAnsweredAsync(hash, claim.ClaimId, _lease, token), null, ct);
+        ProcessedQuery result;
+        await using (new LeaseKeeper(claims, hash, claim.ClaimId, _lease, logger))
+        {
+            result = await processor.ProcessClaimedAsync(claimed, token => claims.MarkAnsweredAsync(hash, claim.ClaimId, _lease, token), ct);
+        }
         // No socket to send a nonce to: the response is the answer, so the claim's lease goes here.
         await claims.ReplyDoneAsync(hash, claim.ClaimId, ct);
         if (result.Tdql is null || result.Report is null)
