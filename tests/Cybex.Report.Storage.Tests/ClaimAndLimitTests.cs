@@ -231,8 +231,10 @@ public class ClaimAndLimitTests
         var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
         var (tdql, children) = Waiting("queued");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
-        Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromSeconds(-1), 1, CancellationToken.None)).Won);
+        var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromSeconds(-1), 1, CancellationToken.None)).Won);
 
+        // The watcher renewing a claim it could not announce yet is not work beginning either.
+        Assert.True(await claims.RenewAsync(claim, Duration.FromSeconds(-1), CancellationToken.None));
         var again = Assert.Single((await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None)).Claims);
 
         Assert.Equal(1, again.Attempt);

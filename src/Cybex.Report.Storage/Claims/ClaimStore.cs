@@ -114,8 +114,15 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
     /// Extends the lease of a claim still held by the caller. False when it is no longer theirs (another watcher
     /// took it over after expiry, or the TDQL finished and its lease was dropped).
     /// </summary>
-    public async Task<bool> RenewAsync(Claim claim, Duration lease, CancellationToken ct) =>
-        await HoldAsync(claim.TdqlHash, claim.ClaimId, lease, ct) is not null;
+    public Task<bool> RenewAsync(Claim claim, Duration lease, CancellationToken ct) => RenewAsync(claim.TdqlHash, claim.ClaimId, lease, ct);
+
+    /// <summary>
+    /// Only the expiry: the watcher renews claims it could not announce yet, and work under them has not begun, so
+    /// the lease must not be marked started (that is <see cref="HoldAsync"/>'s, when a consumer begins).
+    /// </summary>
+    public async Task<bool> RenewAsync(string tdql, Guid claim, Duration lease, CancellationToken ct) =>
+        (await mongo.Leases.UpdateOneAsync(Leases.Of(tdql, claim),
+            Builders<BsonDocument>.Update.Set(Leases.Expires, (clock.GetCurrentInstant() + lease).ToDateTimeUtc()), cancellationToken: ct)).MatchedCount == 1;
 
     /// <summary>
     /// Begins work under <paramref name="claim"/>: renews its lease and marks it started, if it is still the lease

@@ -14,6 +14,9 @@ public static class ReportSize
     /// <summary>The failure text when <paramref name="report"/> is above <paramref name="maxBytes"/>, else null.</summary>
     public static string? TooLarge(BsonDocument report, int maxBytes)
     {
+        // Only a related report's list or summary can grow; counts, ranks and failure texts are bounded, and
+        // serialising every report twice (here and in the write) would be paid on the hot path.
+        if (report.GetValue("data", BsonNull.Value) is not (BsonArray or BsonDocument)) return null;
         var bytes = report.ToBson().Length;
         if (bytes <= maxBytes) return null;
         return $"Report too large: {bytes / 1e6:F1} MB is more than the {maxBytes / 1e6:F1} MB a report may have! -- "

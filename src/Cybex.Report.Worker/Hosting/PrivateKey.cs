@@ -39,7 +39,7 @@ public static class PrivateKey
         }
         catch (UnauthorizedAccessException)
         {
-            error = $"Reports:PrivateKeyFile '{file}' cannot be read by this process (uid {Environment.GetEnvironmentVariable("UID") ?? UserId()}): "
+            error = $"Reports:PrivateKeyFile '{file}' cannot be read by this process (user {Environment.UserName}): "
                 + "make it readable by the worker's user or group (the container runs as uid 1654: mode 0440, group 1654)";
             return false;
         }
@@ -65,8 +65,4 @@ public static class PrivateKey
         }
         return true;
     }
-
-    private static string UserId() => OperatingSystem.IsWindows() ? "?" : File.Exists("/proc/self/status")
-        ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal))?.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1) ?? "?"
-        : "?";
 }

@@ -45,11 +45,11 @@ public sealed class SubmitReportQueryConsumer(
         byte[] plain;
         try
         {
-            plain = q.Encrypted ? Decrypt(q.QData) : q.QData;
+            plain = q.Encrypted ? key.Cipher!.Decrypt(q.QData) : q.QData;
         }
         catch (QueryDecodeException e)
         {
-            await RejectAsync(context, ReportOutcomeText("QueryDecodeError", e.Message));
+            await RejectAsync(context, Tahoe.Reports.ReportOutcome.RejectionText("QueryDecodeError", e.Message));
             return;
         }
         if (await identity.FindUserAsync(q.UserId, ct) is null)
@@ -129,7 +129,7 @@ public sealed class SubmitReportQueryConsumer(
 
     private string? Refusal(SubmitReportQuery q)
     {
-        if (q.QType is null || !QTypes.Contains(q.QType)) return $"Invalid query type = {Shorten(q.QType)}!";
+        if (q.QType is null || !QTypes.Contains(q.QType)) return $"Invalid query type = {TextLimits.Shorten(q.QType, 40)}!";
         if (q.QData is null || q.QData.Length == 0) return "qdata is empty";
         if (q.QData.Length > _options.MaxQdataBytes) return $"qdata is {q.QData.Length} bytes, more than the {_options.MaxQdataBytes} allowed (Queries:MaxQdataBytes)";
         if (!TdqlHashes.IsValid(q.UserId)) return "UserId is not a user's _hash (64 lower-case hex characters)";
@@ -137,12 +137,6 @@ public sealed class SubmitReportQueryConsumer(
         if (q.Encrypted && key.Cipher is null) return "this worker has no private key: encrypted queries cannot be answered";
         return null;
     }
-
-    private byte[] Decrypt(byte[] blob) => key.Cipher!.Decrypt(blob);
-
-    private static string ReportOutcomeText(string kind, string message) => Tahoe.Reports.ReportOutcome.RejectionText(kind, message);
-
-    private static string Shorten(string? text) => text is null ? "None" : text.Length <= 40 ? text : text[..40] + "…";
 
     private async Task RespondWhenFinishedAsync(ConsumeContext<SubmitReportQuery> context, string hash)
     {

@@ -44,7 +44,7 @@ public sealed class NonceSender(IOptions<ApiOptions> options)
     }
 
     /// <summary>A host as a log line may show it: a forged TDQL's 100 KB host must not become a 100 KB line.</summary>
-    public static string Shorten(string host) => host.Length <= 64 ? host : host[..64] + $"… ({host.Length} characters)";
+    public static string Shorten(string host) => Tahoe.TextLimits.Shorten(host, 64);
 
     public async Task<ReplyDelivery> SendAsync(TdqlSocket socket, CancellationToken ct)
     {

@@ -23,7 +23,7 @@ public sealed class LeaseKeeper : IAsyncDisposable
                 try
                 {
                     await Task.Delay(every, _stop.Token);
-                    if (!await claims.RenewAsync(new Claim(tdql, claim, default, 0), lease, _stop.Token))
+                    if (!await claims.RenewAsync(tdql, claim, lease, _stop.Token))
                     {
                         logger.LogWarning("Lease of TDQL {Tdql} was lost while its report ran", tdql);
                         return;

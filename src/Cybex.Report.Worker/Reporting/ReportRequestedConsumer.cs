@@ -59,7 +59,7 @@ public sealed class ReportRequestedConsumer(
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             // Kept on the lease: the attempt that gives up says why.
-            await TryRecordAsync($"{e.GetType().Name}: {Shorten(e.Message)}");
+            await TryRecordAsync($"{e.GetType().Name}: {Tahoe.TextLimits.Shorten(e.Message, 300)}");
             throw;
         }
         switch (result.Result)
@@ -77,7 +77,7 @@ public sealed class ReportRequestedConsumer(
         }
         if (result.PermanentError is { } error)
         {
-            logger.LogError("TDQL {Tdql} failed for good: {Error}", message.TdqlHash, Shorten(error));
+            logger.LogError("TDQL {Tdql} failed for good: {Error}", message.TdqlHash, Tahoe.TextLimits.Shorten(error, 300));
         }
         var reannounced = result.Result == ProcessingResult.Reannounced;
         var tdql = result.Tdql!;
@@ -107,6 +107,4 @@ public sealed class ReportRequestedConsumer(
         metrics.Dropped(reason);
         logger.LogWarning(log, args);
     }
-
-    private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }

@@ -141,13 +141,11 @@ public sealed class ArchiveWatcher(
 
     private async Task MarkAsync(BsonDocument doc, string reason, CancellationToken ct)
     {
-        var shown = doc.GetValue("_hash", BsonNull.Value) is { IsString: true } h ? Shorten(h.AsString) : "without a string _hash";
+        var shown = doc.GetValue("_hash", BsonNull.Value) is { IsString: true } h ? Tahoe.TextLimits.Shorten(h.AsString, 80) : "without a string _hash";
         logger.LogWarning("TDQL {Tdql} is malformed ({Reason}); marked and skipped", shown, reason);
         metrics.Malformed();
         await claims.MarkMalformedAsync(doc["_id"], reason, ct);
     }
-
-    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
     private async Task<List<Announcement>> ClaimWaitingAsync(CancellationToken ct)
     {
