@@ -72,9 +72,3 @@ public sealed class CliArgs
         if (unknown is not null) throw new CliException($"unknown option --{unknown}");
     }
 }
-
-/// <summary>Bad input from the user (exit code 2) or an unreachable service (3): printed as one line.</summary>
-public sealed class CliException(string message, int exitCode = 2) : Exception(message)
-{
-    public int ExitCode { get; } = exitCode;
-}

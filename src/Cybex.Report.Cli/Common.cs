@@ -2,13 +2,11 @@ namespace Cybex.Report.Cli;
 
 public static class Common
 {
-    public const string DefaultMongoUrl = "mongodb://127.0.0.1:27017/?directConnection=true&serverMonitoringMode=poll";
-
     public static string MongoUrl(CliArgs args) =>
-        args.Get("mongo") ?? Environment.GetEnvironmentVariable("MONGO_URL") ?? DefaultMongoUrl;
+        args.Get("mongo") ?? Environment.GetEnvironmentVariable("MONGO_URL") ?? Storage.MongoOptions.DefaultUrl;
 
     public const string DatabaseOptionsHelp = """
-          --mongo URL           MongoDB connection string (default: $MONGO_URL, else the local test server)
+          --mongo URL           MongoDB connection string (default: $MONGO_URL, else the worker's default)
           --tahoe-db NAME       archive database (default tahoe_db)
           --identity-db NAME    identity database (default identity_db)
           --report-db NAME      report database (default report_db)

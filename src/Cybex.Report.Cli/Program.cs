@@ -1,5 +1,6 @@
+using Cybex.Report.Cli.Commands;
 using Cybex.Report.Cli;
-using Cybex.Report.Conformance;
+using Cybex.Report.Testing;
 using MongoDB.Driver;
 
 var commands = new Dictionary<string, (string Help, Func<CliArgs, CancellationToken, Task<int>> Run, string[] Flags)>(StringComparer.Ordinal)
@@ -55,7 +56,7 @@ try
     return await command.Run(new CliArgs(args.Skip(1), command.Flags.ToHashSet()), cts.Token);
 }
 catch (Exception e) when (!verbose && e is CliException or FixtureException or ArgumentException or FileNotFoundException
-                           or Microsoft.Extensions.Options.OptionsValidationException or Cybex.Report.Tahoe.Query.QueryDecodeException)
+                           or Microsoft.Extensions.Options.OptionsValidationException or Cybex.Report.Domain.Queries.QueryDecodeException)
 {
     Console.Error.WriteLine($"cybex-report {args[0]}: {e.Message}");
     return e is CliException c ? c.ExitCode : 2;

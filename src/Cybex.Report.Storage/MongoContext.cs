@@ -24,7 +24,7 @@ public sealed class MongoContext
         Client = new MongoClient(settings);
         Archive = Client.GetDatabase(options.TahoeDatabase).GetCollection<BsonDocument>(options.Collection);
         Identity = Client.GetDatabase(options.IdentityDatabase).GetCollection<BsonDocument>(options.Collection);
-        Reports = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>(options.Collection);
+        ReportDb = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>(options.Collection);
         Leases = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>("report_leases");
         UndeliveredReplies = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>("report_undelivered");
     }
@@ -39,7 +39,7 @@ public sealed class MongoContext
 
     public IMongoCollection<BsonDocument> Identity { get; }
 
-    public IMongoCollection<BsonDocument> Reports { get; }
+    public IMongoCollection<BsonDocument> ReportDb { get; }
 
     /// <summary>Claim leases live beside the TDQLs so the API's parser never sees them (D13).</summary>
     public IMongoCollection<BsonDocument> Leases { get; }
@@ -63,7 +63,7 @@ public sealed class MongoContext
             new CreateIndexModel<BsonDocument>(keys.Ascending("_hash")),
             new CreateIndexModel<BsonDocument>(keys.Ascending("sub_type").Ascending("_usr_ref")),
         ], ct);
-        await Reports.Indexes.CreateManyAsync(
+        await ReportDb.Indexes.CreateManyAsync(
         [
             new CreateIndexModel<BsonDocument>(keys.Ascending("_hash")),
             new CreateIndexModel<BsonDocument>(keys.Ascending("sub_type").Ascending("data.status")),

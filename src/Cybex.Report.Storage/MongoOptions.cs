@@ -7,8 +7,11 @@ public sealed class MongoOptions
 {
     public const string Section = "Mongo";
 
+    /// <summary>The one default of the URL: the test server and a local mongod both answer it.</summary>
+    public const string DefaultUrl = "mongodb://localhost:27017/?serverMonitoringMode=poll";
+
     [Required]
-    public string Url { get; set; } = "mongodb://localhost:27017/?serverMonitoringMode=poll";
+    public string Url { get; set; } = DefaultUrl;
 
     [Required]
     public string TahoeDatabase { get; set; } = "tahoe_db";

@@ -25,9 +25,7 @@ try
 }
 catch (Exception e)
 {
-    var bus = new BusOptions();
-    builder.Configuration.GetSection(BusOptions.Section).Bind(bus);
-    var (code, message) = StartupFailure.Describe(e, bus);
+    var (code, message) = StartupFailure.Describe(e, HostShape.Read(builder.Configuration).Bus);
     Console.Error.WriteLine($"cybex-report-worker: {message}");
     return code;
 }

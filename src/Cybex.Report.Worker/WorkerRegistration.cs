@@ -1,7 +1,11 @@
+using Cybex.Report.Domain.Answering;
+using Cybex.Report.Domain.Queries;
+using Cybex.Report.Domain.Reports;
 using Cybex.Report.Storage;
-using Cybex.Report.Storage.Reports;
-using Cybex.Report.Tahoe.Query;
+using Cybex.Report.Storage.Archive;
 using Cybex.Report.Storage.Claims;
+using Cybex.Report.Storage.Identity;
+using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Worker.Health;
 using Cybex.Report.Worker.Hosting;
 using Cybex.Report.Worker.Options;
@@ -25,7 +29,10 @@ namespace Cybex.Report.Worker;
 public static class WorkerRegistration
 {
     /// <summary>Options, storage, report pipeline, reply sender and (when its role is on) the watcher.</summary>
-    public static IServiceCollection AddReportWorkerCore(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddReportWorkerCore(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddReportWorkerCore(HostShape.Read(configuration));
+
+    private static IServiceCollection AddReportWorkerCore(this IServiceCollection services, HostShape shape)
     {
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -33,42 +40,40 @@ public static class WorkerRegistration
             .Validate(o => o.ReplyPortMin <= o.ReplyPortMax, "Api:ReplyPortMin must not be above Api:ReplyPortMax").ValidateOnStart();
         services.AddOptions<MongoOptions>().BindConfiguration(MongoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReportOptions>().BindConfiguration(ReportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ReportOptions>, PrivateKeyValidation>();
+        services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KeyOptions>, PrivateKeyValidation>();
+        services.AddOptions<QueryOptions>().BindConfiguration(QueryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(worker.Value.ShutdownTimeoutSeconds));
 
         services.AddSingleton<IClock>(SystemClock.Instance);
         services.AddSingleton<CommandCounter>();
         services.AddSingleton(sp => new MongoContext(sp.GetRequiredService<IOptions<MongoOptions>>().Value, sp.GetRequiredService<CommandCounter>()));
-        services.AddSingleton<ArchiveStore>();
-        services.AddSingleton(sp => new IdentityStore(sp.GetRequiredService<MongoContext>(),
-            TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ReportOptions>>().Value.IdentityCacheSeconds)));
-        services.AddSingleton<ReportStore>();
+        services.AddSingleton<IArchiveReader, ArchiveStore>();
+        services.AddSingleton<IIdentityReader>(sp => new IdentityStore(sp.GetRequiredService<MongoContext>(), sp.GetRequiredService<IClock>(),
+            Duration.FromSeconds(sp.GetRequiredService<IOptions<IdentityOptions>>().Value.IdentityCacheSeconds)));
+        services.AddSingleton<TdqlStore>();
+        services.AddSingleton<ITdqlStore>(sp => sp.GetRequiredService<TdqlStore>());
         services.AddSingleton<ILeaseWriter, MongoLeaseWriter>();
         services.AddSingleton<ClaimStore>();
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReportOptions>>().Value);
-        services.AddSingleton<ReportGenerator>();
         services.AddSingleton(sp => new QueryKey(LoadCipher(sp)));
-        services.AddSingleton(sp => new ReportProcessor(
-            sp.GetRequiredService<ReportStore>(), sp.GetRequiredService<IdentityStore>(), sp.GetRequiredService<ReportGenerator>(),
-            sp.GetRequiredService<IClock>(), sp.GetRequiredService<QueryKey>().Cipher, sp.GetRequiredService<ReportOptions>()));
+        services.AddSingleton(sp => new QueryAnswerer(
+            sp.GetRequiredService<ITdqlStore>(), sp.GetRequiredService<IIdentityReader>(), sp.GetRequiredService<IArchiveReader>(),
+            sp.GetRequiredService<IClock>(), sp.GetRequiredService<QueryKey>().Cipher, sp.GetRequiredService<IOptions<ReportOptions>>().Value));
         services.AddSingleton<NonceSender>();
         services.AddSingleton<WorkerMetrics>();
         services.AddHostedService<MongoIndexes>();
         services.AddHostedService<Warmup>();
-        services.AddOptions<QueryOptions>().BindConfiguration(QueryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddObservability(configuration);
-
-        if (Roles(configuration).Watcher) services.AddHostedService<ArchiveWatcher>();
+        services.AddObservability(shape.Observability);
+        if (shape.Roles.Watcher) services.AddHostedService<TdqlWatcher>();
         return services;
     }
 
     /// <summary>Health endpoint, Prometheus scrape endpoint and OTLP export, each when configured.</summary>
-    private static void AddObservability(this IServiceCollection services, IConfiguration configuration)
+    private static void AddObservability(this IServiceCollection services, ObservabilityOptions o)
     {
-        var o = new ObservabilityOptions();
-        configuration.GetSection(ObservabilityOptions.Section).Bind(o);
         if (o.HealthPort > 0)
         {
             services.AddSingleton<HealthProbe>();
@@ -96,34 +101,26 @@ public static class WorkerRegistration
         }
     }
 
-    public static WorkerOptions Roles(IConfiguration configuration)
-    {
-        var roles = new WorkerOptions();
-        configuration.GetSection(WorkerOptions.Section).Bind(roles);
-        return roles;
-    }
-
     /// <summary>The consumers this process runs, by role, with their definitions (endpoint names, limits, retry).</summary>
     public static void AddReportConsumers(this IBusRegistrationConfigurator bus, WorkerOptions roles)
     {
         bus.SetKebabCaseEndpointNameFormatter();
         if (roles.ReportConsumer) bus.AddConsumer<ReportRequestedConsumer, ReportRequestedConsumerDefinition>();
-        if (roles.ReplyConsumer) bus.AddConsumer<ReportCompletedConsumer, ReportCompletedConsumerDefinition>();
+        if (roles.ReplyConsumer) bus.AddConsumer<ReplyConsumer, ReplyConsumerDefinition>();
         if (roles.QueryConsumer) bus.AddConsumer<Querying.SubmitReportQueryConsumer, Querying.SubmitReportQueryConsumerDefinition>();
     }
 
     /// <summary>The whole worker: core services plus MassTransit on RabbitMQ (default) or in memory.</summary>
     public static IServiceCollection AddReportWorker(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddReportWorkerCore(configuration);
-        var roles = Roles(configuration);
-        var busOptions = new BusOptions();
-        configuration.GetSection(BusOptions.Section).Bind(busOptions);
-        services.Configure<MassTransitHostOptions>(o =>
+        var shape = HostShape.Read(configuration);
+        services.AddReportWorkerCore(shape);
+        var (roles, busOptions, _) = shape;
+        services.AddOptions<MassTransitHostOptions>().Configure<IOptions<BusOptions>, IOptions<WorkerOptions>>((o, bus, worker) =>
         {
             o.WaitUntilStarted = true;
-            o.StartTimeout = TimeSpan.FromSeconds(busOptions.StartTimeoutSeconds);
-            o.StopTimeout = TimeSpan.FromSeconds(roles.ShutdownTimeoutSeconds);
+            o.StartTimeout = TimeSpan.FromSeconds(bus.Value.StartTimeoutSeconds);
+            o.StopTimeout = TimeSpan.FromSeconds(worker.Value.ShutdownTimeoutSeconds);
         });
         services.AddMassTransit(x =>
         {
@@ -145,12 +142,11 @@ public static class WorkerRegistration
             });
         });
         if (busOptions.Transport == TransportKind.RabbitMq && busOptions.WatchdogRestartAfterSeconds > 0
-            && Bus.ConsumerWatchdog.QueuesOf(busOptions, roles).Count > 0)
+            && Health.ConsumerWatchdog.QueuesOf(busOptions, roles).Count > 0)
         {
-            services.TryAddSingleton(TimeProvider.System);
-            services.TryAddSingleton<Bus.IQueueConsumerProbe, Bus.RabbitQueueConsumerProbe>();
-            services.AddSingleton<Bus.ConsumerWatchdog>();
-            services.AddHostedService(sp => sp.GetRequiredService<Bus.ConsumerWatchdog>());
+            services.TryAddSingleton<Health.IQueueConsumerProbe, Health.RabbitQueueConsumerProbe>();
+            services.AddSingleton<Health.ConsumerWatchdog>();
+            services.AddHostedService(sp => sp.GetRequiredService<Health.ConsumerWatchdog>());
         }
         return services;
     }
@@ -158,36 +154,9 @@ public static class WorkerRegistration
     /// <summary>Null only when the operator allowed running without a key; any other problem was refused at start.</summary>
     private static QueryCipher? LoadCipher(IServiceProvider sp)
     {
-        PrivateKey.TryLoad(sp.GetRequiredService<ReportOptions>(), out var cipher, out var error);
-        if (error is not null) throw new OptionsValidationException(ReportOptions.Section, typeof(ReportOptions), [error]);
+        PrivateKey.TryLoad(sp.GetRequiredService<IOptions<KeyOptions>>().Value, out var cipher, out var error);
+        if (error is not null) throw new OptionsValidationException(KeyOptions.Section, typeof(KeyOptions), [error]);
         if (cipher is null) sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cybex.Report.Worker").LogWarning("Running without a private key: encrypted queries fail");
         return cipher;
     }
-}
-
-/// <summary>Checks the private key at start, so a key that cannot work stops the worker with a message naming the file.</summary>
-internal sealed class PrivateKeyValidation : IValidateOptions<ReportOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ReportOptions options) =>
-        PrivateKey.TryLoad(options, out _, out var error) ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(error!);
-}
-
-/// <summary>Creates the indexes the report queries and the watcher use, once at start.</summary>
-internal sealed class MongoIndexes(MongoContext mongo, ILogger<MongoIndexes> logger) : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (!mongo.Options.CreateIndexes) return;
-        try
-        {
-            await mongo.EnsureIndexesAsync(cancellationToken);
-        }
-        catch (MongoDB.Driver.MongoException e)
-        {
-            // Index creation can fail against duplicates already in report_db; queries still work without it.
-            logger.LogWarning("Could not create indexes: {Reason}", e.Message);
-        }
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

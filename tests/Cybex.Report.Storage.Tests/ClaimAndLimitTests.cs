@@ -1,11 +1,13 @@
+using Cybex.Report.Domain.Answering;
+using Cybex.Report.Domain.Reports;
+using Cybex.Report.Storage.Archive;
+using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Storage.Claims;
-using Cybex.Report.Conformance;
-using Cybex.Report.Storage.Reports;
-using Cybex.Report.Tahoe;
-using Cybex.Report.Tahoe.Documents;
-using Cybex.Report.Tahoe.Query;
-using Cybex.Report.Tahoe.Time;
-using Cybex.Report.Tahoe.Json;
+using Cybex.Report.Testing;
+using Cybex.Report.Domain.Tahoe;
+using Cybex.Report.Domain.Queries;
+using Cybex.Report.Domain.Time;
+using Cybex.Report.Domain.Python;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using NodaTime;
@@ -24,16 +26,16 @@ public class ClaimAndLimitTests
     [Fact]
     public async Task A_claim_is_taken_once_and_keeps_the_tdql_parsable()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("one");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
 
         var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => claims.TryClaimAsync(tdql, CancellationToken.None)));
 
         Assert.Single(attempts, won => won);
-        var stored = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+        var stored = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
         Assert.Equal(Tdql.StatusProcessing, Tdql.Parse(stored).Status);
         Assert.Contains(TahoeHash.Attribute("status", "processing"), stored["_cref"].AsBsonArray.Select(v => v.AsString));
         Assert.DoesNotContain(TahoeHash.Attribute("status", "wait"), stored["_ref"].AsBsonArray.Select(v => v.AsString));
@@ -43,9 +45,9 @@ public class ClaimAndLimitTests
     [Fact]
     public async Task An_expired_lease_is_claimed_again_and_a_finished_one_is_dropped()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
         var (stuck, stuckChildren) = Waiting("stuck");
         var (done, doneChildren) = Waiting("done");
         await store.InsertTdqlAsync(stuck, stuckChildren, CancellationToken.None);
@@ -53,10 +55,10 @@ public class ClaimAndLimitTests
         // A lease that ended before it began has expired by the next look.
         var taken = (await claims.ClaimBatchAsync([stuck, done], Duration.FromSeconds(-1), 2, CancellationToken.None)).Won;
         Assert.Equal(2, taken.Count);
-        var doneDoc = (await store.FindTdqlAsync(done["_hash"].AsString, CancellationToken.None))!;
-        await store.CompleteAsync(doneDoc, Tahoe.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
+        var doneDoc = (await store.FindDocumentAsync(done["_hash"].AsString, CancellationToken.None))!;
+        await store.CompleteAsync(StoredTdql.Parse(doneDoc), Domain.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
         // Work had begun under the stuck claim (its worker died): the re-claim is a second attempt.
-        await mongo.Context.Leases.UpdateOneAsync(new BsonDocument(Leases.Tdql, stuck["_hash"]), new BsonDocument("$set", new BsonDocument(Leases.Started, true)));
+        await mongo.Mongo.Leases.UpdateOneAsync(new BsonDocument(Leases.Tdql, stuck["_hash"]), new BsonDocument("$set", new BsonDocument(Leases.Started, true)));
 
         var again = (await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None)).Claims;
 
@@ -64,7 +66,7 @@ public class ClaimAndLimitTests
         Assert.Equal(stuck["_hash"].AsString, reclaimed.TdqlHash);
         Assert.Equal(2, reclaimed.Attempt);
         Assert.DoesNotContain(taken, c => c.ClaimId == reclaimed.ClaimId);
-        Assert.Equal(1, await mongo.Context.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Equal(1, await mongo.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
         Assert.Empty((await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None)).Claims);
     }
 
@@ -74,15 +76,15 @@ public class ClaimAndLimitTests
     [InlineData(50, 50)]
     public async Task Count_limit_is_an_option(long limit, int expected)
     {
-        await using var mongo = new TestMongo();
+        await using var mongo = new ScratchDatabases("t");
         var attribute = TahoeDocuments.Attribute("ipv4", "192.0.2.1");
-        await mongo.Context.Archive.InsertOneAsync(attribute.DeepClone().AsBsonDocument);
-        await mongo.Context.Archive.InsertManyAsync(Enumerable.Range(0, 120).Select(i =>
-            TahoeDocuments.Event("sighting", [attribute], "org", Instant.FromUnixTimeSeconds(1_600_000_000 + i))));
-        var generator = new ReportGenerator(new ArchiveStore(mongo.Context), new ReportOptions { CountLimit = limit }, new FrozenClock(Now));
+        await mongo.Mongo.Archive.InsertOneAsync(attribute.DeepClone().AsBsonDocument);
+        await mongo.Mongo.Archive.InsertManyAsync(Enumerable.Range(0, 120).Select(i =>
+            ArchiveDocuments.Event("sighting", [attribute], "org", Instant.FromUnixTimeSeconds(1_600_000_000 + i))));
+        var count = new CountReport(new ArchiveStore(mongo.Mongo), new ReportOptions { CountLimit = limit });
         var query = QueryValidator.Validate("count", PyJsonReader.Parse("""{"sub_type":"ipv4","data":"192.0.2.1"}"""));
 
-        var outcome = await generator.CountAsync(query, new TimeRange(NodaConstants.UnixEpoch, Now), new UserAccess("u", ["org"]), CancellationToken.None);
+        var outcome = await count.RunAsync(query, new TimeRange(NodaConstants.UnixEpoch, Now), new UserAccess("u", ["org"]), CancellationToken.None);
 
         Assert.Equal(expected, outcome.Data.ToInt32());
     }
@@ -90,9 +92,9 @@ public class ClaimAndLimitTests
     [Fact]
     public async Task A_lost_claim_removes_its_lease_and_the_winner_keeps_one()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("crash");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         // Another watcher won this TDQL in the same moment: this batch's lease for it is removed again.
@@ -101,41 +103,41 @@ public class ClaimAndLimitTests
 
         Assert.Single(first);
         Assert.Empty(second);
-        var leases = await mongo.Context.Leases.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        var leases = await mongo.Mongo.Leases.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
         Assert.Equal(first[0].ClaimId.ToString("N"), Assert.Single(leases)["claim"].AsString);
     }
 
     [Fact]
     public async Task A_watcher_that_died_between_lease_and_claim_leaves_the_query_waiting_for_the_next()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("died");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
-        await mongo.Context.Leases.InsertOneAsync(new BsonDocument
+        await mongo.Mongo.Leases.InsertOneAsync(new BsonDocument
         {
             { "tdql", tdql["_hash"].AsString }, { "claim", Guid.NewGuid().ToString("N") }, { "claimed", Now.ToDateTimeUtc() },
             { "expires", (Now - Duration.FromSeconds(1)).ToDateTimeUtc() }, { "attempt", 1 },
         });
 
         Assert.Empty((await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(5), CancellationToken.None)).Claims);
-        Assert.Equal(0, await mongo.Context.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Equal(0, await mongo.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
         Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
     }
 
     [Fact]
     public async Task A_failed_query_requeued_to_wait_is_claimed_again()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("requeue");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         Assert.True(await claims.TryClaimAsync(tdql, CancellationToken.None));
-        var processing = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
-        await store.CompleteAsync(processing, Tahoe.Reports.ReportOutcome.Failed("boom"), Now, CancellationToken.None);
-        var failed = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+        var processing = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+        await store.CompleteAsync(StoredTdql.Parse(processing), Domain.Reports.ReportOutcome.Failed("boom"), Now, CancellationToken.None);
+        var failed = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
 
         Assert.True(await store.TrySetStatusAsync(failed, Tdql.StatusWait, Builders<BsonDocument>.Filter.Eq("data.status", Tdql.StatusFailed), CancellationToken.None));
         Assert.False(await store.TrySetStatusAsync(failed, Tdql.StatusWait, Builders<BsonDocument>.Filter.Eq("data.status", Tdql.StatusFailed), CancellationToken.None));
@@ -148,21 +150,21 @@ public class ClaimAndLimitTests
     [Fact]
     public async Task A_redo_during_processing_is_not_overwritten_by_the_stale_report()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("redo");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         await claims.TryClaimAsync(tdql, CancellationToken.None);
-        var processing = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+        var processing = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
         // The API's redo: a new socket and status wait, while the worker still holds the old document.
         var (redo, redoChildren) = TdqlDocuments.Build("count", tdql["data"]["qhash"][0].AsString, "b'{}'", new string('a', 64), TahoeTime.ToEpochSeconds(Now), false,
             Tdql.StatusWait, new TdqlSocket("0.0.0.0", 2, "11"));
         await store.InsertTdqlAsync(redo, redoChildren, CancellationToken.None);
 
-        await store.CompleteAsync(processing, Tahoe.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
+        await store.CompleteAsync(StoredTdql.Parse(processing), Domain.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
 
-        var after = Tdql.Parse((await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!);
+        var after = (await store.FindAsync(tdql["_hash"].AsString, CancellationToken.None))!.Tdql;
         Assert.Equal(Tdql.StatusWait, after.Status);
         Assert.Equal(2, after.Socket.Port);
         Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
@@ -171,10 +173,10 @@ public class ClaimAndLimitTests
     [Fact]
     public async Task A_live_lease_held_by_another_watcher_costs_only_its_own_tdql_not_the_batch()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var unique = new UniqueLeaseIndex(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now), unique);
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var unique = new UniqueLeaseIndex(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now), unique);
         var docs = new List<BsonDocument>();
         foreach (var seed in new[] { "held", "free-1", "free-2" })
         {
@@ -184,7 +186,7 @@ public class ClaimAndLimitTests
         }
         // Another watcher leased the first one for this very waiting state a moment ago and is about to claim it.
         var other = Guid.NewGuid().ToString("N");
-        await mongo.Context.Leases.InsertOneAsync(new BsonDocument
+        await mongo.Mongo.Leases.InsertOneAsync(new BsonDocument
         {
             { Leases.Tdql, docs[0]["_hash"] }, { Leases.ClaimId, other }, { Leases.Fingerprint, ClaimStore.Fingerprint(docs[0]) },
             { Leases.Expires, (Now + Duration.FromMinutes(5)).ToDateTimeUtc() }, { Leases.Attempt, 1 },
@@ -195,17 +197,17 @@ public class ClaimAndLimitTests
         Assert.Equal(1, unique.DuplicateKeys);
         Assert.Equal(docs.Skip(1).Select(d => d["_hash"].AsString).Order(), batch.Won.Select(c => c.TdqlHash).Order());
         Assert.Empty(batch.Failed);
-        var held = await mongo.Context.Leases.Find(new BsonDocument(Leases.Tdql, docs[0]["_hash"])).SingleAsync();
+        var held = await mongo.Mongo.Leases.Find(new BsonDocument(Leases.Tdql, docs[0]["_hash"])).SingleAsync();
         Assert.Equal(other, held[Leases.ClaimId].AsString);
     }
 
     [Fact]
     public async Task A_lease_left_from_before_a_redo_is_replaced_and_the_redo_claimed_at_once()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var unique = new UniqueLeaseIndex(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now), unique);
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var unique = new UniqueLeaseIndex(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now), unique);
         var (tdql, children) = Waiting("redo-lease");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         var first = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
@@ -218,7 +220,7 @@ public class ClaimAndLimitTests
         var second = Assert.Single((await claims.ClaimBatchAsync([waiting], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
 
         Assert.Equal(0, unique.DuplicateKeys);
-        var lease = await mongo.Context.Leases.Find(new BsonDocument(Leases.Tdql, tdql["_hash"])).SingleAsync();
+        var lease = await mongo.Mongo.Leases.Find(new BsonDocument(Leases.Tdql, tdql["_hash"])).SingleAsync();
         Assert.Equal(Leases.Id(second.ClaimId), lease[Leases.ClaimId].AsString);
         Assert.False(await claims.RenewAsync(first, Duration.FromMinutes(5), CancellationToken.None));
     }
@@ -226,9 +228,9 @@ public class ClaimAndLimitTests
     [Fact]
     public async Task A_claim_whose_work_never_began_keeps_its_attempt_when_claimed_again()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("queued");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromSeconds(-1), 1, CancellationToken.None)).Won);
@@ -244,9 +246,9 @@ public class ClaimAndLimitTests
     [Fact]
     public async Task The_reply_of_a_claim_is_taken_once_while_its_sender_lives_and_only_after_its_report_is_marked()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("reply-once");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
@@ -263,45 +265,45 @@ public class ClaimAndLimitTests
         Assert.Equal(ClaimStore.ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(-1), CancellationToken.None));
         await claims.ReplyDoneAsync(claim.TdqlHash, claim.ClaimId, CancellationToken.None);
         Assert.Equal(ClaimStore.ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(-1), CancellationToken.None));
-        Assert.Equal(0, await mongo.Context.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Equal(0, await mongo.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
     [Fact]
     public async Task Status_children_are_written_with_every_claim_even_after_report_db_was_emptied()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
         foreach (var seed in new[] { "before", "after" })
         {
             var (tdql, children) = Waiting(seed);
             await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
             Assert.True(await claims.TryClaimAsync(tdql, CancellationToken.None));
-            var processing = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
-            await store.CompleteAsync(processing, Tahoe.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
+            var processing = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+            await store.CompleteAsync(StoredTdql.Parse(processing), Domain.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
 
-            var done = (await store.FindTdqlAsync(tdql["_hash"].AsString, CancellationToken.None))!;
+            var done = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
             foreach (var child in done["_cref"].AsBsonArray)
             {
-                Assert.True(await mongo.Context.Reports.Find(new BsonDocument("_hash", child)).AnyAsync(), $"{seed}: child {child} of the TDQL is missing");
+                Assert.True(await mongo.Mongo.ReportDb.Find(new BsonDocument("_hash", child)).AnyAsync(), $"{seed}: child {child} of the TDQL is missing");
             }
             // An operator empties report_db under the running worker.
-            await mongo.Context.Reports.DeleteManyAsync(FilterDefinition<BsonDocument>.Empty);
+            await mongo.Mongo.ReportDb.DeleteManyAsync(FilterDefinition<BsonDocument>.Empty);
         }
     }
 
     [Fact]
     public async Task An_answered_claim_whose_reply_was_never_taken_is_announced_again_not_dropped()
     {
-        await using var mongo = new TestMongo();
-        var store = new ReportStore(mongo.Context);
-        var claims = new ClaimStore(mongo.Context, new FrozenClock(Now));
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("owed");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         // Answered and stored, then the consumer died before its completion went out; the lease has expired.
         var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromSeconds(-1), 1, CancellationToken.None)).Won);
         Assert.True(await claims.MarkAnsweredAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(-1), CancellationToken.None));
-        var report = await store.CompleteAsync((await store.FindTdqlAsync(claim.TdqlHash, CancellationToken.None))!, Tahoe.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
+        var report = await store.CompleteAsync((await store.FindAsync(claim.TdqlHash, CancellationToken.None))!, Domain.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
 
         var found = await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None);
 

@@ -1,4 +1,4 @@
-using Cybex.Report.Conformance;
+using Cybex.Report.Testing;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -13,7 +13,7 @@ public class ConformanceTests(ITestOutputHelper output)
     {
         var file = FixtureFile.Load(Path.Combine(FixtureFile.SharedFixturesDirectory(), name));
         var log = new StringWriter();
-        var result = await new ConformanceRunner(TestMongo.Url, log).RunAsync(file, CancellationToken.None);
+        var result = await new ConformanceRunner(ScratchDatabases.ServerUrl, log).RunAsync(file, CancellationToken.None);
         output.WriteLine(log.ToString());
         Assert.Equal(0, result.Failed);
         var expected = file.Queries.Count + file.ThreatrankDirect.Count + file.ProcessQuery.Count
@@ -25,7 +25,7 @@ public class ConformanceTests(ITestOutputHelper output)
     public async Task Count_reports_take_a_bounded_number_of_database_commands()
     {
         var file = FixtureFile.Load(Path.Combine(FixtureFile.SharedFixturesDirectory(), "small.json"));
-        var result = await new ConformanceRunner(TestMongo.Url, TextWriter.Null).RunAsync(file, CancellationToken.None);
+        var result = await new ConformanceRunner(ScratchDatabases.ServerUrl, TextWriter.Null).RunAsync(file, CancellationToken.None);
         // load TDQL, user+orgs, count, one bulk write for report, children and TDQL
         Assert.All(result.CommandsByType["count"], n => Assert.True(n <= 4, $"{n} commands"));
         Assert.All(result.CommandsByType["related"], n => Assert.True(n <= 10, $"{n} commands"));

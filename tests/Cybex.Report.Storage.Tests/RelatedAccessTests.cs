@@ -1,8 +1,10 @@
-using Cybex.Report.Storage.Reports;
-using Cybex.Report.Tahoe.Documents;
-using Cybex.Report.Tahoe.Json;
-using Cybex.Report.Tahoe.Query;
-using Cybex.Report.Tahoe.Time;
+using Cybex.Report.Domain.Reports;
+using Cybex.Report.Storage.Archive;
+using Cybex.Report.Testing;
+using Cybex.Report.Domain.Tahoe;
+using Cybex.Report.Domain.Python;
+using Cybex.Report.Domain.Queries;
+using Cybex.Report.Domain.Time;
 using MongoDB.Bson;
 using NodaTime;
 using Xunit;
@@ -33,20 +35,20 @@ public class RelatedAccessTests
         var shared = Keep(TahoeDocuments.Attribute("ipv4", "198.51.100.23"));
         // The user's own events: the first one holds the queried address, the second is reached through session 1.
         var ownHost = Keep(TahoeDocuments.Attribute("hostname", "ws-1.org-a.example"));
-        var a1 = Keep(TahoeDocuments.Event("sighting", [shared, ownHost], OrgA, T0));
+        var a1 = Keep(ArchiveDocuments.Event("sighting", [shared, ownHost], OrgA, T0));
         var ownMail = Keep(TahoeDocuments.Attribute("email_addr", "analyst@org-a.example"));
         var ownFile = Keep(TahoeDocuments.Object("file", [Keep(TahoeDocuments.Attribute("filename", "invoice-a.pdf"))]));
-        var a2 = Keep(TahoeDocuments.Event("email", [ownMail, ownFile], OrgA, T0 + Duration.FromSeconds(5)));
+        var a2 = Keep(ArchiveDocuments.Event("email", [ownMail, ownFile], OrgA, T0 + Duration.FromSeconds(5)));
         // The other org's events: one in the shared session (and earlier than the user's, so a limit of 10 by
         // timestamp would reach it first), one two session hops away.
         var otherMail = Keep(TahoeDocuments.Attribute("email_addr", "ceo@org-b.example"));
         var otherSubject = Keep(TahoeDocuments.Attribute("subject", "Org B merger, confidential"));
         var otherFile = Keep(TahoeDocuments.Object("file", [Keep(TahoeDocuments.Attribute("filename", "merger-b.xlsx"))]));
-        var b1 = Keep(TahoeDocuments.Event("email", [otherMail, otherSubject, otherFile, shared], OrgB, T0 - Duration.FromSeconds(5)));
+        var b1 = Keep(ArchiveDocuments.Event("email", [otherMail, otherSubject, otherFile, shared], OrgB, T0 - Duration.FromSeconds(5)));
         var otherIp = Keep(TahoeDocuments.Attribute("ipv4", "203.0.113.250"));
-        var b2 = Keep(TahoeDocuments.Event("sighting", [otherIp], OrgB, T0 + Duration.FromSeconds(10)));
-        Keep(TahoeDocuments.Session("phishing_campaign", [Keep(TahoeDocuments.Attribute("sessionid", "s-1"))], [b1["_hash"].AsString, a1["_hash"].AsString, a2["_hash"].AsString]));
-        Keep(TahoeDocuments.Session("phishing_campaign", [Keep(TahoeDocuments.Attribute("sessionid", "s-2"))], [a2["_hash"].AsString, b2["_hash"].AsString]));
+        var b2 = Keep(ArchiveDocuments.Event("sighting", [otherIp], OrgB, T0 + Duration.FromSeconds(10)));
+        Keep(ArchiveDocuments.Session("phishing_campaign", [Keep(TahoeDocuments.Attribute("sessionid", "s-1"))], [b1["_hash"].AsString, a1["_hash"].AsString, a2["_hash"].AsString]));
+        Keep(ArchiveDocuments.Session("phishing_campaign", [Keep(TahoeDocuments.Attribute("sessionid", "s-2"))], [a2["_hash"].AsString, b2["_hash"].AsString]));
 
         var otherOnly = new[] { otherMail, otherSubject, otherFile, otherIp, b1, b2 }
             .Concat(otherFile["_cref"].AsBsonArray.Select(h => docs.First(d => d["_hash"] == h))).ToList();
@@ -81,13 +83,13 @@ public class RelatedAccessTests
     [MemberData(nameof(Shapes))]
     public async Task No_other_org_value_hash_or_document_reaches_a_related_report(int level, string shape)
     {
-        await using var mongo = new TestMongo();
+        await using var mongo = new ScratchDatabases("t");
         var archive = Build();
-        await mongo.Context.Archive.InsertManyAsync(archive.Docs.Select(d => d.DeepClone().AsBsonDocument));
-        var generator = new ReportGenerator(new ArchiveStore(mongo.Context), new ReportOptions(), new FrozenClock(T0 + Duration.FromDays(1)));
+        await mongo.Mongo.Archive.InsertManyAsync(archive.Docs.Select(d => d.DeepClone().AsBsonDocument));
+        var related = new RelatedReport(new ArchiveStore(mongo.Mongo));
         var query = QueryValidator.Validate("related", PyJsonReader.Parse($$"""{"sub_type": "ipv4", "data": "198.51.100.23", "level": {{level}}, {{shape}}}"""));
 
-        var outcome = await generator.RelatedAsync(query, new TimeRange(NodaConstants.UnixEpoch, NodaConstants.UnixEpoch), new UserAccess("alice", [OrgA]), CancellationToken.None);
+        var outcome = await related.RunAsync(query, new TimeRange(NodaConstants.UnixEpoch, NodaConstants.UnixEpoch), new UserAccess("alice", [OrgA]), CancellationToken.None);
 
         Assert.Equal(Tdql.StatusReady, outcome.Status);
         var data = outcome.Data;

@@ -1,9 +1,10 @@
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Testing;
 using System.Text;
 using Cybex.Report.Contracts;
 using Cybex.Report.Storage;
-using Cybex.Report.Tahoe;
-using Cybex.Report.Tahoe.Documents;
-using Cybex.Report.Tahoe.Query;
+using Cybex.Report.Domain.Tahoe;
+using Cybex.Report.Domain.Queries;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Bson;
@@ -51,8 +52,8 @@ public class BusQueryTests : IAsyncLifetime
         var answer = ready!.Message;
         Assert.Equal(Tdql.StatusReady, answer.Status);
         Assert.NotNull(answer.DataJson);
-        var store = new ReportStore(_env.Mongo);
-        var tdql = Tdql.Parse((await store.FindTdqlAsync(answer.TdqlHash, CancellationToken.None))!);
+        var store = new TdqlStore(_env.Mongo);
+        var tdql = (await store.FindAsync(answer.TdqlHash, CancellationToken.None))!.Tdql;
         // The API's hash rule and shape: the API, status and requeue see this query as one of their own.
         Assert.Equal(TahoeHash.Tdql(qtype, Canonical.Sha256Hex(Encoding.UTF8.GetBytes(text)), _env.UserId("alice"), tdql.Timestamp), tdql.Hash);
         Assert.Equal(answer.ReportId, tdql.ReportId);
@@ -74,8 +75,8 @@ public class BusQueryTests : IAsyncLifetime
         Assert.True(second.Is(out Response<ReportReady>? b));
         Assert.Equal(a!.Message.TdqlHash, b!.Message.TdqlHash);
         Assert.Equal(a.Message.ReportId, b.Message.ReportId);
-        Assert.Equal(1, await _env.Mongo.Reports.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("itype", "report")));
-        Assert.Equal(1, await _env.Mongo.Reports.CountDocumentsAsync(ReportStore.TdqlFilter(a.Message.TdqlHash)));
+        Assert.Equal(1, await _env.Mongo.ReportDb.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("itype", "report")));
+        Assert.Equal(1, await _env.Mongo.ReportDb.CountDocumentsAsync(TdqlFilters.Of(a.Message.TdqlHash)));
     }
 
     public static TheoryData<string, string> Rejections() => new()
@@ -98,7 +99,7 @@ public class BusQueryTests : IAsyncLifetime
         {
             "bad type" => new SubmitReportQuery("bogus", Encrypt(Count), true, alice),
             "unknown user" => new SubmitReportQuery("count", Encrypt(Count), true, new string('9', 64)),
-            "another key" => new SubmitReportQuery("count", QueryCipher.FromPem(Cli.KeyPairs.Generate().PublicPem).Encrypt(Encoding.UTF8.GetBytes(Count)), true, alice),
+            "another key" => new SubmitReportQuery("count", QueryCipher.FromPem(KeyPairs.Generate().PublicPem).Encrypt(Encoding.UTF8.GetBytes(Count)), true, alice),
             "oversized" => new SubmitReportQuery("count", new byte[2 * 1024 * 1024], true, alice),
             "plain" => new SubmitReportQuery("count", Encoding.UTF8.GetBytes(Count), false, alice),
             "invalid qdata" => new SubmitReportQuery("count", Encrypt("""{"sub_type": "\"md5\""}"""), true, alice),

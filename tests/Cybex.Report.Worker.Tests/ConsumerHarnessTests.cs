@@ -1,7 +1,9 @@
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Testing;
 using Cybex.Report.Contracts;
 using Cybex.Report.Storage;
 using Cybex.Report.Storage.Claims;
-using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Domain.Tahoe;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
@@ -72,9 +74,9 @@ public class ConsumerHarnessTests : IAsyncLifetime
         Assert.True(await harness.Published.Any<ReportCompleted>(m => m.Context.Message.TdqlHash == tdql));
         var completed = harness.Published.Select<ReportCompleted>().First().Context.Message;
         Assert.Equal(Tdql.StatusReady, completed.Status);
-        var stored = Tdql.Parse((await new ReportStore(env.Mongo).FindTdqlAsync(tdql, CancellationToken.None))!);
+        var stored = (await new TdqlStore(env.Mongo).FindAsync(tdql, CancellationToken.None))!.Tdql;
         Assert.Equal(completed.ReportId, stored.ReportId);
-        var report = await new ReportStore(env.Mongo).FindReportAsync(stored.ReportId, CancellationToken.None);
+        var report = await new TdqlStore(env.Mongo).FindReportAsync(stored.ReportId, CancellationToken.None);
         Assert.Equal(3, report!["data"].ToInt32());
     }
 
@@ -89,7 +91,7 @@ public class ConsumerHarnessTests : IAsyncLifetime
 
         Assert.True(await harness.Published.Any<ReportCompleted>(m => m.Context.Message.TdqlHash == tdql && m.Context.Message.Status == Tdql.StatusFailed));
         Assert.False(await harness.Published.Any<Fault<ReportRequested>>());
-        var report = await new ReportStore(env.Mongo).FindReportAsync(
+        var report = await new TdqlStore(env.Mongo).FindReportAsync(
             harness.Published.Select<ReportCompleted>().First().Context.Message.ReportId, CancellationToken.None);
         Assert.Contains("'md5' is not one of", report!["data"].AsString);
     }
@@ -102,7 +104,7 @@ public class ConsumerHarnessTests : IAsyncLifetime
         var tdql = request.TdqlHash;
         await harness.Bus.Publish(request);
         Assert.True(await harness.Published.Any<ReportCompleted>());
-        var reportsBefore = await env.Mongo.Reports.CountDocumentsAsync(new BsonDocument("itype", "report"));
+        var reportsBefore = await env.Mongo.ReportDb.CountDocumentsAsync(new BsonDocument("itype", "report"));
 
         // Spoil the archive: a recomputation would now give a different count.
         await env.Mongo.Archive.DeleteManyAsync(new BsonDocument("itype", "event"));
@@ -116,10 +118,10 @@ public class ConsumerHarnessTests : IAsyncLifetime
         var announcements = harness.Published.Select<ReportCompleted>().Where(m => m.Context.Message.TdqlHash == tdql).Select(m => m.Context.Message).ToList();
         Assert.Equal(2, harness.Consumed.Select<ReportRequested>().Count(m => m.Context.Message.TdqlHash == tdql));
         Assert.False(await harness.Published.Any<Fault<ReportRequested>>());
-        var stored = Tdql.Parse((await new ReportStore(env.Mongo).FindTdqlAsync(tdql, CancellationToken.None))!);
+        var stored = (await new TdqlStore(env.Mongo).FindAsync(tdql, CancellationToken.None))!.Tdql;
         Assert.All(announcements, a => Assert.Equal(stored.ReportId, a.ReportId));
-        Assert.Equal(3, (await new ReportStore(env.Mongo).FindReportAsync(stored.ReportId, CancellationToken.None))!["data"].ToInt32());
-        Assert.Equal(reportsBefore, await env.Mongo.Reports.CountDocumentsAsync(new BsonDocument("itype", "report")));
+        Assert.Equal(3, (await new TdqlStore(env.Mongo).FindReportAsync(stored.ReportId, CancellationToken.None))!["data"].ToInt32());
+        Assert.Equal(reportsBefore, await env.Mongo.ReportDb.CountDocumentsAsync(new BsonDocument("itype", "report")));
     }
 
     [Fact]
@@ -133,9 +135,9 @@ public class ConsumerHarnessTests : IAsyncLifetime
 
         Assert.True(await harness.Consumed.Any<ReportRequested>(m => m.Context.Message.TdqlHash == request.TdqlHash));
         Assert.False(await harness.Published.Any<ReportCompleted>(m => m.Context.Message.TdqlHash == request.TdqlHash));
-        var stored = Tdql.Parse((await new ReportStore(env.Mongo).FindTdqlAsync(request.TdqlHash, CancellationToken.None))!);
+        var stored = (await new TdqlStore(env.Mongo).FindAsync(request.TdqlHash, CancellationToken.None))!.Tdql;
         Assert.Equal(Tdql.StatusProcessing, stored.Status);
-        Assert.Equal(0, await env.Mongo.Reports.CountDocumentsAsync(new BsonDocument("itype", "report")));
+        Assert.Equal(0, await env.Mongo.ReportDb.CountDocumentsAsync(new BsonDocument("itype", "report")));
     }
 
     [Fact]
@@ -153,7 +155,7 @@ public class ConsumerHarnessTests : IAsyncLifetime
         var completed = harness.Published.Select<ReportCompleted>().First(m => m.Context.Message.TdqlHash == request.TdqlHash).Context.Message;
         Assert.Equal(Tdql.StatusFailed, completed.Status);
         Assert.Equal(request.ClaimId, completed.ClaimId);
-        var report = await new ReportStore(env.Mongo).FindReportAsync(completed.ReportId, CancellationToken.None);
+        var report = await new TdqlStore(env.Mongo).FindReportAsync(completed.ReportId, CancellationToken.None);
         Assert.Equal("Failed to generate report after 3 attempts! -- TimeoutException: the archive did not answer", report!["data"].AsString);
     }
 }

@@ -1,7 +1,9 @@
+using Cybex.Report.Storage.Claims;
+using Cybex.Report.Storage.Tdqls;
 using System.Diagnostics;
-using Cybex.Report.Conformance;
+using Cybex.Report.Testing;
 using Cybex.Report.Storage;
-using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Domain.Tahoe;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using Xunit;
@@ -54,14 +56,14 @@ public class FaultTests(ITestOutputHelper output)
         var arrived = await Task.WhenAll(waits);
         output.WriteLine($"nonces delivered: {arrived.Count(a => a)}/{arrived.Length}");
         Assert.All(arrived, Assert.True);
-        var store = new ReportStore(env.Mongo);
+        var store = new TdqlStore(env.Mongo);
         foreach (var p in pending)
         {
-            var tdql = Tdql.Parse((await store.FindTdqlAsync(p.TdqlHash, CancellationToken.None))!);
+            var tdql = (await store.FindAsync(p.TdqlHash, CancellationToken.None))!.Tdql;
             Assert.True(tdql.IsFinished, $"TDQL {tdql.Hash} is {tdql.Status}");
             Assert.NotNull(await store.FindReportAsync(tdql.ReportId, CancellationToken.None));
         }
-        var hashes = (await env.Mongo.Reports.Find(Builders<BsonDocument>.Filter.Exists("_hash") & Builders<BsonDocument>.Filter.Exists(Storage.Claims.ClaimStore.MalformedField, false))
+        var hashes = (await env.Mongo.ReportDb.Find(Builders<BsonDocument>.Filter.Exists("_hash") & Builders<BsonDocument>.Filter.Exists(Storage.Tdqls.TdqlFilters.MalformedField, false))
             .Project(Builders<BsonDocument>.Projection.Include("_hash").Exclude("_id")).ToListAsync()).Select(d => d["_hash"].AsString).ToList();
         Assert.Equal(hashes.Count, hashes.Distinct().Count());
     }
@@ -180,7 +182,7 @@ public class FaultTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(10));
             foreach (var p in pending) p.StartListening();
 
-            var store = new ReportStore(env.Mongo);
+            var store = new TdqlStore(env.Mongo);
             var claims = new Storage.Claims.ClaimStore(env.Mongo, env.Clock);
             var deadline = DateTime.UtcNow.AddSeconds(180);
             long undelivered = 0;
@@ -196,7 +198,7 @@ public class FaultTests(ITestOutputHelper output)
             Assert.True(undelivered > 0, "no reply met a closed listener: the fault did not hit");
             foreach (var p in pending)
             {
-                var tdql = Tdql.Parse((await store.FindTdqlAsync(p.TdqlHash, CancellationToken.None))!);
+                var tdql = (await store.FindAsync(p.TdqlHash, CancellationToken.None))!.Tdql;
                 Assert.True(tdql.IsFinished, $"TDQL {tdql.Hash} is {tdql.Status}");
                 Assert.NotNull(await store.FindReportAsync(tdql.ReportId, CancellationToken.None));
                 Assert.True(p.NoncesReceived <= 1, $"TDQL {tdql.Hash} got {p.NoncesReceived} nonces");
@@ -219,11 +221,11 @@ public class FaultTests(ITestOutputHelper output)
         poison["_cref"].AsBsonArray[0] = 5;
         var (badHash, _) = TdqlDocuments.Build("count", new string('2', 64), "b'{}'", env.UserId("alice"), env.Fixture.FrozenNow, false, Tdql.StatusWait, socket);
         badHash["_hash"] = badHash["_hash"].AsString.ToUpperInvariant();
-        await env.Mongo.Reports.InsertManyAsync([poison, badHash]);
+        await env.Mongo.ReportDb.InsertManyAsync([poison, badHash]);
         using var twin = await env.Submitter.SubmitTextAsync("count", """{"data": "\"198.51.100.7\"", "sub_type": "\"ipv4\""}""", env.UserId("bob"), CancellationToken.None);
-        var copy = (await env.Mongo.Reports.Find(ReportStore.TdqlFilter(twin.TdqlHash)).SingleAsync()).DeepClone().AsBsonDocument;
+        var copy = (await env.Mongo.ReportDb.Find(TdqlFilters.Of(twin.TdqlHash)).SingleAsync()).DeepClone().AsBsonDocument;
         copy.Remove("_id");
-        await env.Mongo.Reports.InsertOneAsync(copy);
+        await env.Mongo.ReportDb.InsertOneAsync(copy);
         await env.StartWorkerAsync(s => { s["Worker:ConcurrentMessageLimit"] = "16"; s["Worker:ClaimBatch"] = "5"; });
         var pending = await SubmitManyAsync(env, Queries);
         pending.Add(twin);
@@ -233,7 +235,7 @@ public class FaultTests(ITestOutputHelper output)
             await AssertEveryQueryAnsweredOnceAsync(env, pending, waits);
             await Task.WhenAll(pending.Select(p => p.DrainAsync(TimeSpan.FromSeconds(2), CancellationToken.None)));
             Assert.All(pending, p => Assert.Equal(1, p.NoncesReceived));
-            Assert.Equal(3, await env.Mongo.Reports.CountDocumentsAsync(Builders<BsonDocument>.Filter.Exists(Storage.Claims.ClaimStore.MalformedField)));
+            Assert.Equal(3, await env.Mongo.ReportDb.CountDocumentsAsync(Builders<BsonDocument>.Filter.Exists(Storage.Tdqls.TdqlFilters.MalformedField)));
         }
         finally
         {

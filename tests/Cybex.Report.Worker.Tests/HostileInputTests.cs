@@ -1,8 +1,10 @@
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Testing;
 using System.Text;
 using Cybex.Report.Storage;
 using Cybex.Report.Storage.Claims;
-using Cybex.Report.Tahoe.Documents;
-using Cybex.Report.Tahoe.Query;
+using Cybex.Report.Domain.Tahoe;
+using Cybex.Report.Domain.Queries;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using Xunit;
@@ -36,7 +38,7 @@ public class HostileInputTests
         await env.StartWorkerAsync();
         var cipher = QueryCipher.FromPem(File.ReadAllText(env.PrivateKeyFile));
         var blob = cipher.Encrypt(Encoding.UTF8.GetBytes(CountText));
-        var otherKey = Cli.KeyPairs.Generate();
+        var otherKey = KeyPairs.Generate();
         var nested = new string('[', 10_000) + new string(']', 10_000);
         var cases = new (string Name, string QType, string Literal, bool Encrypted, string Expected)[]
         {
@@ -63,7 +65,7 @@ public class HostileInputTests
             ("data object", "count", Utf8Literal("""{"sub_type": "\"ipv4\"", "data": "{\"a\": \"1\"}"}"""), false, "is not of type 'boolean', 'integer'"),
             ("huge page", "related", Utf8Literal("""{"sub_type": "\"ipv4\"", "data": "\"x\"", "page": "99999999999"}"""), false, "is greater than the maximum"),
         };
-        var store = new ReportStore(env.Mongo);
+        var store = new TdqlStore(env.Mongo);
         var hashes = new List<(string Name, string Hash, string Expected)>();
         var i = 0;
         foreach (var (name, qtype, literal, encrypted, expected) in cases)
@@ -77,11 +79,11 @@ public class HostileInputTests
         var (broken, _) = TdqlDocuments.Build("count", new string('e', 64), Utf8Literal(CountText), env.UserId("alice"), env.Fixture.FrozenNow, false,
             Tdql.StatusWait, new TdqlSocket("0.0.0.0", 9, "0123456789abcdef0123456789abcdef"));
         broken["data"]["status"] = "wait";
-        await env.Mongo.Reports.InsertOneAsync(broken);
+        await env.Mongo.ReportDb.InsertOneAsync(broken);
         var (noQdata, _) = TdqlDocuments.Build("count", new string('f', 64), Utf8Literal(CountText), env.UserId("alice"), env.Fixture.FrozenNow, false,
             Tdql.StatusWait, new TdqlSocket("0.0.0.0", 9, "0123456789abcdef0123456789abcdef"));
         noQdata["data"].AsBsonDocument.Remove("qdata");
-        await env.Mongo.Reports.InsertOneAsync(noQdata);
+        await env.Mongo.ReportDb.InsertOneAsync(noQdata);
 
         using var good = await env.Submitter.SubmitTextAsync("count", CountText, env.UserId("bob"), CancellationToken.None);
         Assert.True(await good.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None), "a good query was not answered");
@@ -91,7 +93,7 @@ public class HostileInputTests
             Tdql? tdql = null;
             for (var n = 0; n < 100 && tdql?.IsFinished != true; n++)
             {
-                tdql = Tdql.Parse((await store.FindTdqlAsync(hash, CancellationToken.None))!);
+                tdql = (await store.FindAsync(hash, CancellationToken.None))!.Tdql;
                 if (!tdql.IsFinished) await Task.Delay(100);
             }
             Assert.True(tdql!.Status == Tdql.StatusFailed, $"{name}: status {tdql.Status}");
@@ -102,14 +104,14 @@ public class HostileInputTests
         foreach (var doc in new[] { broken, noQdata })
         {
             // Read raw: a marked document is no longer "the TDQL" of its hash.
-            Task<BsonDocument> Raw() => env.Mongo.Reports.Find(new BsonDocument("_hash", doc["_hash"])).FirstAsync();
+            Task<BsonDocument> Raw() => env.Mongo.ReportDb.Find(new BsonDocument("_hash", doc["_hash"])).FirstAsync();
             var stored = await Raw();
-            for (var n = 0; n < 50 && !stored.Contains(ClaimStore.MalformedField); n++)
+            for (var n = 0; n < 50 && !stored.Contains(TdqlFilters.MalformedField); n++)
             {
                 await Task.Delay(100);
                 stored = await Raw();
             }
-            Assert.True(stored!.Contains(ClaimStore.MalformedField), "a malformed TDQL was not marked");
+            Assert.True(stored!.Contains(TdqlFilters.MalformedField), "a malformed TDQL was not marked");
         }
         Assert.False(File.Exists("/tmp/pwned"));
     }

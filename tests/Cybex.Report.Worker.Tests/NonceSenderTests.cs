@@ -1,4 +1,4 @@
-using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Domain.Tahoe;
 using Cybex.Report.Worker.Options;
 using Cybex.Report.Worker.Replying;
 using Xunit;

@@ -1,3 +1,4 @@
+using Cybex.Report.Testing;
 using System.Net;
 using System.Net.Sockets;
 using Cybex.Report.Worker.Health;

@@ -1,8 +1,9 @@
-using Cybex.Report.Conformance;
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Testing;
 using Cybex.Report.Contracts;
 using Cybex.Report.Storage;
 using Cybex.Report.Storage.Claims;
-using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Domain.Tahoe;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Bson;
@@ -19,7 +20,7 @@ namespace Cybex.Report.Worker.Tests;
 /// </summary>
 public class OneAnswerPerClaimTests(ITestOutputHelper output)
 {
-    private static async Task<long> ReportsAsync(TestEnvironment env) => await env.Mongo.Reports.CountDocumentsAsync(new BsonDocument("itype", "report"));
+    private static async Task<long> ReportsAsync(TestEnvironment env) => await env.Mongo.ReportDb.CountDocumentsAsync(new BsonDocument("itype", "report"));
 
     [Fact]
     public async Task Copies_of_one_request_and_a_request_nobody_claimed_send_one_nonce()
@@ -72,8 +73,8 @@ public class OneAnswerPerClaimTests(ITestOutputHelper output)
             output.WriteLine($"answered {arrived.Count(a => a)}/150, nonces {pending.Sum(p => p.NoncesReceived)}, leases left {reclaims}");
             Assert.All(arrived, Assert.True);
             Assert.All(pending, p => Assert.Equal(1, p.NoncesReceived));
-            var store = new ReportStore(env.Mongo);
-            foreach (var p in pending) Assert.Equal(Tdql.StatusReady, Tdql.Parse((await store.FindTdqlAsync(p.TdqlHash, CancellationToken.None))!).Status);
+            var store = new TdqlStore(env.Mongo);
+            foreach (var p in pending) Assert.Equal(Tdql.StatusReady, (await store.FindAsync(p.TdqlHash, CancellationToken.None))!.Tdql.Status);
         }
         finally
         {
@@ -94,8 +95,8 @@ public class OneAnswerPerClaimTests(ITestOutputHelper output)
         await pending.DrainAsync(TimeSpan.FromSeconds(3), CancellationToken.None);
 
         Assert.Equal(1, pending.NoncesReceived);
-        var store = new ReportStore(env.Mongo);
-        var tdql = Tdql.Parse((await store.FindTdqlAsync(pending.TdqlHash, CancellationToken.None))!);
+        var store = new TdqlStore(env.Mongo);
+        var tdql = (await store.FindAsync(pending.TdqlHash, CancellationToken.None))!.Tdql;
         Assert.Equal(Tdql.StatusFailed, tdql.Status);
         var text = (await store.FindReportAsync(tdql.ReportId, CancellationToken.None))!["data"].AsString;
         Assert.StartsWith("Report too large: ", text);
@@ -131,10 +132,10 @@ public class OneAnswerPerClaimTests(ITestOutputHelper output)
             undelivered = (await claims.SummaryAsync(CancellationToken.None)).UndeliveredReplies;
         }
         Assert.Equal(64, undelivered);
-        var store = new ReportStore(env.Mongo);
+        var store = new TdqlStore(env.Mongo);
         foreach (var p in gone)
         {
-            var tdql = Tdql.Parse((await store.FindTdqlAsync(p.TdqlHash, CancellationToken.None))!);
+            var tdql = (await store.FindAsync(p.TdqlHash, CancellationToken.None))!.Tdql;
             Assert.Equal(Tdql.StatusReady, tdql.Status);
             Assert.NotNull(await store.FindReportAsync(tdql.ReportId, CancellationToken.None));
             p.Dispose();

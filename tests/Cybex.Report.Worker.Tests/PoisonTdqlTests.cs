@@ -1,7 +1,8 @@
-using Cybex.Report.Conformance;
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Testing;
 using Cybex.Report.Storage;
 using Cybex.Report.Storage.Claims;
-using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Domain.Tahoe;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using Xunit;
@@ -15,7 +16,7 @@ namespace Cybex.Report.Worker.Tests;
 public class PoisonTdqlTests
 {
     private static (BsonDocument Tdql, IReadOnlyList<BsonDocument> Children) Raw(TestEnvironment env, string qhashSeed) =>
-        TdqlDocuments.Build("count", Tahoe.Canonical.Sha256Hex(qhashSeed), "b'{}'", env.UserId("alice"), env.Fixture.FrozenNow, false,
+        TdqlDocuments.Build("count", Canonical.Sha256Hex(qhashSeed), "b'{}'", env.UserId("alice"), env.Fixture.FrozenNow, false,
             Tdql.StatusWait, new TdqlSocket("0.0.0.0", 9, "0123456789abcdef0123456789abcdef"));
 
     private static async Task<List<PendingQuery>> SubmitGoodAsync(TestEnvironment env, int count)
@@ -41,8 +42,8 @@ public class PoisonTdqlTests
     {
         for (var n = 0; n < 100; n++)
         {
-            var doc = await env.Mongo.Reports.Find(new BsonDocument("_id", id)).SingleAsync();
-            if (doc.Contains(ClaimStore.MalformedField)) return doc;
+            var doc = await env.Mongo.ReportDb.Find(new BsonDocument("_id", id)).SingleAsync();
+            if (doc.Contains(TdqlFilters.MalformedField)) return doc;
             await Task.Delay(100);
         }
         throw new Xunit.Sdk.XunitException("the poison TDQL was not marked");
@@ -67,7 +68,7 @@ public class PoisonTdqlTests
             case "an upper-case _hash": bad["_hash"] = bad["_hash"].AsString.ToUpperInvariant(); break;
             case "a non-hex _hash": bad["_hash"] = new string('z', 64); break;
         }
-        await env.Mongo.Reports.InsertOneAsync(bad);
+        await env.Mongo.ReportDb.InsertOneAsync(bad);
         await env.StartWorkerAsync();
 
         var pending = await SubmitGoodAsync(env, 20);
@@ -75,7 +76,7 @@ public class PoisonTdqlTests
         {
             await AssertEachAnsweredOnceAsync(pending, TimeSpan.FromSeconds(30));
             var marked = await MarkedAsync(env, bad["_id"]);
-            Assert.Contains("TDQL", marked[ClaimStore.MalformedField].AsString);
+            Assert.Contains("TDQL", marked[TdqlFilters.MalformedField].AsString);
             Assert.Equal(Tdql.StatusWait, marked["data"]["status"][0].AsString);
             Assert.Equal(0, await env.Mongo.Leases.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq(Leases.Tdql, bad["_hash"])));
         }
@@ -91,10 +92,10 @@ public class PoisonTdqlTests
         await using var env = new TestEnvironment();
         await env.LoadFixtureAsync();
         using var twin = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(999), env.UserId("alice"), CancellationToken.None);
-        var original = await env.Mongo.Reports.Find(ReportStore.TdqlFilter(twin.TdqlHash)).SingleAsync();
+        var original = await env.Mongo.ReportDb.Find(TdqlFilters.Of(twin.TdqlHash)).SingleAsync();
         var copy = original.DeepClone().AsBsonDocument;
         copy.Remove("_id");
-        await env.Mongo.Reports.InsertOneAsync(copy);
+        await env.Mongo.ReportDb.InsertOneAsync(copy);
         await env.StartWorkerAsync();
 
         var pending = await SubmitGoodAsync(env, 20);
@@ -102,11 +103,11 @@ public class PoisonTdqlTests
         {
             await AssertEachAnsweredOnceAsync([.. pending, twin], TimeSpan.FromSeconds(30));
             // "Oldest" is the smaller _id; two ObjectIds of one second from two writers may sort either way.
-            var copies = await env.Mongo.Reports.Find(new BsonDocument("_hash", twin.TdqlHash)).ToListAsync();
-            var marked = Assert.Single(copies, c => c.Contains(ClaimStore.MalformedField));
-            Assert.Contains("same _hash", marked[ClaimStore.MalformedField].AsString);
-            Assert.Equal(copies.Min(c => c["_id"]), copies.Single(c => !c.Contains(ClaimStore.MalformedField))["_id"]);
-            var answered = Tdql.Parse((await new ReportStore(env.Mongo).FindTdqlAsync(twin.TdqlHash, CancellationToken.None))!);
+            var copies = await env.Mongo.ReportDb.Find(new BsonDocument("_hash", twin.TdqlHash)).ToListAsync();
+            var marked = Assert.Single(copies, c => c.Contains(TdqlFilters.MalformedField));
+            Assert.Contains("same _hash", marked[TdqlFilters.MalformedField].AsString);
+            Assert.Equal(copies.Min(c => c["_id"]), copies.Single(c => !c.Contains(TdqlFilters.MalformedField))["_id"]);
+            var answered = (await new TdqlStore(env.Mongo).FindAsync(twin.TdqlHash, CancellationToken.None))!.Tdql;
             Assert.Equal(Tdql.StatusReady, answered.Status);
         }
         finally
@@ -126,7 +127,7 @@ public class PoisonTdqlTests
             Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
         }
         // An operator empties report_db (or restores an old copy) while the worker runs.
-        await env.Mongo.Reports.DeleteManyAsync(FilterDefinition<BsonDocument>.Empty);
+        await env.Mongo.ReportDb.DeleteManyAsync(FilterDefinition<BsonDocument>.Empty);
         await env.Mongo.Leases.DeleteManyAsync(FilterDefinition<BsonDocument>.Empty);
 
         // The API's redo of a query: the TDQL and its children written again, status wait, a new socket.
@@ -134,10 +135,10 @@ public class PoisonTdqlTests
         Assert.True(await redo.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
 
         // The API reads the status through the TDQL's children: each must exist (KeyError: 'status' otherwise).
-        var tdql = (await new ReportStore(env.Mongo).FindTdqlAsync(redo.TdqlHash, CancellationToken.None))!;
+        var tdql = (await new TdqlStore(env.Mongo).FindDocumentAsync(redo.TdqlHash, CancellationToken.None))!;
         foreach (var child in tdql["_ref"].AsBsonArray)
         {
-            Assert.True(await env.Mongo.Reports.Find(new BsonDocument("_hash", child)).AnyAsync(), $"child {child} of the TDQL is missing");
+            Assert.True(await env.Mongo.ReportDb.Find(new BsonDocument("_hash", child)).AnyAsync(), $"child {child} of the TDQL is missing");
         }
     }
 }

@@ -1,7 +1,8 @@
-using Cybex.Report.Cli;
-using Cybex.Report.Conformance;
+using Cybex.Report.Domain.Queries;
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Testing;
 using Cybex.Report.Storage;
-using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Domain.Tahoe;
 using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Bson;
 using Xunit;
@@ -38,7 +39,7 @@ public class RabbitBusTests(ITestOutputHelper output)
     private static readonly string[] QueryTypes = ["count", "related", "threatrank", "count"];
 
     /// <summary>Reports a queue without consumers a few times, as the broker does for an endpoint MassTransit lost.</summary>
-    private sealed class SilentQueueProbe(string queue, int silentAnswers) : Bus.IQueueConsumerProbe
+    private sealed class SilentQueueProbe(string queue, int silentAnswers) : Health.IQueueConsumerProbe
     {
         private int _asked;
 
@@ -57,8 +58,8 @@ public class RabbitBusTests(ITestOutputHelper output)
                 s["Bus:WatchdogIntervalSeconds"] = "1";
                 s["Bus:WatchdogRestartAfterSeconds"] = "2";
             },
-            services => services.AddSingleton<Bus.IQueueConsumerProbe>(new SilentQueueProbe(env.Prefix + "report-reply", 4)));
-        var watchdog = host.Services.GetRequiredService<Bus.ConsumerWatchdog>();
+            services => services.AddSingleton<Health.IQueueConsumerProbe>(new SilentQueueProbe(env.Prefix + "report-reply", 4)));
+        var watchdog = host.Services.GetRequiredService<Health.ConsumerWatchdog>();
         Assert.Equal([env.Prefix + "report-requested", env.Prefix + "report-reply", env.Prefix + "submit-report-query"], watchdog.Queues);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (watchdog.Restarts == 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
@@ -89,11 +90,11 @@ public class RabbitBusTests(ITestOutputHelper output)
         await Task.WhenAll(pending.Select(p => p.DrainAsync(TimeSpan.FromSeconds(2), CancellationToken.None)));
         Assert.All(pending, p => Assert.Equal(1, p.NoncesReceived));
 
-        var store = new ReportStore(env.Mongo);
+        var store = new TdqlStore(env.Mongo);
         var statuses = new List<string>();
         foreach (var p in pending)
         {
-            var tdql = Tdql.Parse((await store.FindTdqlAsync(p.TdqlHash, CancellationToken.None))!);
+            var tdql = (await store.FindAsync(p.TdqlHash, CancellationToken.None))!.Tdql;
             statuses.Add(tdql.Status);
             Assert.NotNull(await store.FindReportAsync(tdql.ReportId, CancellationToken.None));
             p.Dispose();
@@ -102,7 +103,7 @@ public class RabbitBusTests(ITestOutputHelper output)
         Assert.Contains(Tdql.StatusFailed, statuses);
         // Threatrank for alice on her org's event answers with D2's value.
         var threatrank = await store.FindReportAsync(
-            Tdql.Parse((await store.FindTdqlAsync(pending[2 * users.Length].TdqlHash, CancellationToken.None))!).ReportId, CancellationToken.None);
+            (await store.FindAsync(pending[2 * users.Length].TdqlHash, CancellationToken.None))!.Tdql.ReportId, CancellationToken.None);
         Assert.Equal(-0.009446613037837615, threatrank!["data"].ToDouble(), 12);
     }
 
@@ -113,16 +114,16 @@ public class RabbitBusTests(ITestOutputHelper output)
         await env.LoadFixtureAsync();
         await env.StartWorkerAsync();
         // A forged TDQL aims the reply at a host that is not the API.
-        var (doc, children) = TdqlDocuments.Build("count", new string('0', 64), Tahoe.Query.PyBytesLiteral.Format(System.Text.Encoding.UTF8.GetBytes(QueryTexts[0])),
+        var (doc, children) = TdqlDocuments.Build("count", new string('0', 64), PyBytesLiteral.Format(System.Text.Encoding.UTF8.GetBytes(QueryTexts[0])),
             env.UserId("alice"), env.Fixture.FrozenNow, false, Tdql.StatusWait, new TdqlSocket("192.0.2.1", 9, "0123456789abcdef0123456789abcdef"));
-        var store = new ReportStore(env.Mongo);
+        var store = new TdqlStore(env.Mongo);
         await store.InsertTdqlAsync(doc, children, CancellationToken.None);
         var pending = new { TdqlHash = doc["_hash"].AsString };
         Tdql? tdql = null;
         for (var i = 0; i < 100 && tdql?.IsFinished != true; i++)
         {
             await Task.Delay(100);
-            tdql = Tdql.Parse((await store.FindTdqlAsync(pending.TdqlHash, CancellationToken.None))!);
+            tdql = (await store.FindAsync(pending.TdqlHash, CancellationToken.None))!.Tdql;
         }
         Assert.Equal(Tdql.StatusReady, tdql!.Status);
         Assert.Equal(3, (await store.FindReportAsync(tdql.ReportId, CancellationToken.None))!["data"].ToInt32());

@@ -1,3 +1,4 @@
+using Cybex.Report.Testing;
 using System.Diagnostics;
 using Xunit;
 
@@ -54,7 +55,7 @@ public class StartupTests
         await using var env = new TestEnvironment();
         var file = Path.Combine(Path.GetTempPath(), $"{env.Prefix}bad.pem");
         if (kind == "not a key") await File.WriteAllTextAsync(file, "-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----\n");
-        if (kind == "public key") await File.WriteAllTextAsync(file, Cli.KeyPairs.Generate().PublicPem);
+        if (kind == "public key") await File.WriteAllTextAsync(file, KeyPairs.Generate().PublicPem);
         try
         {
             var (code, stderr) = await RunWorkerAsync(env, s => s["Reports:PrivateKeyFile"] = file);

@@ -1,7 +1,8 @@
-using Cybex.Report.Conformance;
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Testing;
 using Cybex.Report.Contracts;
 using Cybex.Report.Storage;
-using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Domain.Tahoe;
 using Cybex.Report.Worker.Watching;
 using MassTransit;
 using MassTransit.Testing;
@@ -28,10 +29,10 @@ public class WatcherTests
         public void Probe(ProbeContext context) => context.CreateFilterScope("outage");
     }
 
-    private static async Task<List<string>> StatusesAsync(ReportStore store, IEnumerable<PendingQuery> queries)
+    private static async Task<List<string>> StatusesAsync(TdqlStore store, IEnumerable<PendingQuery> queries)
     {
         var statuses = new List<string>();
-        foreach (var q in queries) statuses.Add(Tdql.Parse((await store.FindTdqlAsync(q.TdqlHash, CancellationToken.None))!).Status);
+        foreach (var q in queries) statuses.Add((await store.FindAsync(q.TdqlHash, CancellationToken.None))!.Tdql.Status);
         return statuses;
     }
 
@@ -67,13 +68,13 @@ public class WatcherTests
         await using var provider = services.BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
-        var store = new ReportStore(env.Mongo);
+        var store = new TdqlStore(env.Mongo);
         var first = new List<PendingQuery>();
         for (var i = 0; i < 3; i++)
         {
             first.Add(await env.Submitter.SubmitTextAsync("count", $$"""{"data": "\"203.0.113.45\"", "from": "\"{{i + 1}}\"", "sub_type": "\"ipv4\""}""", env.UserId("alice"), CancellationToken.None));
         }
-        var watcher = provider.GetServices<IHostedService>().OfType<ArchiveWatcher>().Single();
+        var watcher = provider.GetServices<IHostedService>().OfType<TdqlWatcher>().Single();
         await watcher.StartAsync(CancellationToken.None);
         try
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Domain.Tahoe;
+using Cybex.Report.Storage.Tdqls;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using NodaTime;
@@ -22,19 +23,12 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
 
     /// <summary>TDQLs whose status is <c>wait</c>, oldest first, with their <c>_id</c> (duplicates of one hash differ only there).</summary>
     public async Task<List<BsonDocument>> WaitingAsync(int limit, CancellationToken ct) =>
-        await mongo.Reports.Find(ReportStore.AnyTdql & F.Eq("data.status", Tdql.StatusWait) & F.Exists(MalformedField, false))
+        await mongo.ReportDb.Find(TdqlFilters.Waiting)
             .Sort(Builders<BsonDocument>.Sort.Ascending("_id"))
             .Limit(limit)
             .ToListAsync(ct);
 
-    /// <summary>Set on a TDQL that is not in the API's shape, so the watcher stops picking it up.</summary>
-    public const string MalformedField = "_cybex_malformed";
-
-    private readonly ReportStore _reports = new(mongo);
-
-    /// <summary>Marks one TDQL document (by <c>_id</c>: its hash may be the broken part) that nobody can answer; it stays for an operator.</summary>
-    public Task MarkMalformedAsync(BsonValue id, string reason, CancellationToken ct) =>
-        mongo.Reports.UpdateOneAsync(F.Eq("_id", id), Builders<BsonDocument>.Update.Set(MalformedField, reason), cancellationToken: ct);
+    private readonly TdqlStore _tdqls = new(mongo);
 
     /// <summary>
     /// The <c>_id</c> of the oldest answerable document of each hash. Two documents may share a hash (a restore, a
@@ -42,7 +36,7 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
     /// </summary>
     public async Task<Dictionary<string, BsonValue>> OldestIdsAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
     {
-        var docs = await mongo.Reports.Find(ReportStore.AnyTdql & F.In("_hash", hashes) & F.Exists(MalformedField, false))
+        var docs = await mongo.ReportDb.Find(TdqlFilters.Among(hashes))
             .Project(Builders<BsonDocument>.Projection.Include("_hash")).ToListAsync(ct);
         return docs.Where(d => d["_hash"].IsString).GroupBy(d => d["_hash"].AsString).ToDictionary(g => g.Key, g => g.Min(d => d["_id"])!);
     }
@@ -96,7 +90,7 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
         var now = clock.GetCurrentInstant();
         var claim = new Claim(processing["_hash"].AsString, Guid.NewGuid(), now, 1);
         if (!(await leaseWriter.TryWriteAsync([new LeaseIntent(claim, Fingerprint(processing), now + lease)], now, ct))[0]) return null;
-        if (await _reports.InsertTdqlIfAbsentAsync(processing, children, ct)) return claim;
+        if (await _tdqls.InsertTdqlIfAbsentAsync(processing, children, ct)) return claim;
         await ReleaseAsync(claim.TdqlHash, claim.ClaimId, ct);
         return null;
     }
@@ -108,7 +102,7 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
     public Task<bool> TryClaimAsync(BsonDocument waiting, CancellationToken ct) => TryClaimAsync(waiting, Tdql.StatusWait, ct);
 
     private Task<bool> TryClaimAsync(BsonDocument doc, string fromStatus, CancellationToken ct) =>
-        _reports.TrySetStatusAsync(doc, Tdql.StatusProcessing, F.Eq("data.status", fromStatus), ct);
+        _tdqls.TrySetStatusAsync(doc, Tdql.StatusProcessing, F.Eq("data.status", fromStatus), ct);
 
     /// <summary>
     /// Extends the lease of a claim still held by the caller. False when it is no longer theirs (another watcher
@@ -216,7 +210,7 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
 
     /// <summary>Leases past their expiry, oldest first.</summary>
     public Task<List<BsonDocument>> ExpiredLeasesAsync(int limit, CancellationToken ct) =>
-        mongo.Leases.Find(F.Lt(Leases.Expires, clock.GetCurrentInstant().ToDateTimeUtc()))
+        mongo.Leases.Find(Leases.ExpiredAt(clock.GetCurrentInstant()))
             .Sort(Builders<BsonDocument>.Sort.Ascending(Leases.Expires)).Limit(limit).ToListAsync(ct);
 
     /// <summary>
@@ -232,7 +226,7 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
         if (expired.Count == 0) return new Reclaimed([], []);
         var now = clock.GetCurrentInstant();
         var hashes = expired.Select(l => l[Leases.Tdql].ToString()!).Distinct().ToList();
-        var tdqls = (await mongo.Reports.Find(ReportStore.AnyTdql & F.In("_hash", hashes) & F.Exists(MalformedField, false))
+        var tdqls = (await mongo.ReportDb.Find(TdqlFilters.Among(hashes))
                 .Project(Builders<BsonDocument>.Projection.Include("_hash").Include("data.status").Include("data.report_id").Exclude("_id")).ToListAsync(ct))
             .Where(t => t["_hash"].IsString).GroupBy(t => t["_hash"].AsString).ToDictionary(g => g.Key, g => g.First());
         string? First(string hash, string key) =>
@@ -281,11 +275,11 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
     /// <summary>Queries by status (malformed ones apart), leases past expiry and replies given up, for the status command and health.</summary>
     public async Task<(Dictionary<string, long> ByStatus, long ExpiredLeases, long UndeliveredReplies)> SummaryAsync(CancellationToken ct)
     {
-        var docs = await mongo.Reports.Find(ReportStore.AnyTdql)
-            .Project(Builders<BsonDocument>.Projection.Include("data.status").Include(MalformedField).Exclude("_id")).ToListAsync(ct);
-        var byStatus = docs.GroupBy(d => d.Contains(MalformedField) ? "malformed" : d["data"]["status"] is BsonArray { Count: > 0 } s ? s[0].ToString()! : "?")
+        var docs = await mongo.ReportDb.Find(TdqlFilters.Any)
+            .Project(Builders<BsonDocument>.Projection.Include("data.status").Include(TdqlFilters.MalformedField).Exclude("_id")).ToListAsync(ct);
+        var byStatus = docs.GroupBy(d => d.Contains(TdqlFilters.MalformedField) ? "malformed" : d["data"]["status"] is BsonArray { Count: > 0 } s ? s[0].ToString()! : "?")
             .ToDictionary(g => g.Key, g => g.LongCount());
-        var expired = await mongo.Leases.CountDocumentsAsync(F.Lt(Leases.Expires, clock.GetCurrentInstant().ToDateTimeUtc()), cancellationToken: ct);
+        var expired = await mongo.Leases.CountDocumentsAsync(Leases.ExpiredAt(clock.GetCurrentInstant()), cancellationToken: ct);
         var undelivered = await mongo.UndeliveredReplies.CountDocumentsAsync(F.Empty, cancellationToken: ct);
         return (byStatus, expired, undelivered);
     }

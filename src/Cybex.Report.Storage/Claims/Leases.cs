@@ -1,5 +1,6 @@
 using MongoDB.Bson;
 using MongoDB.Driver;
+using NodaTime;
 
 namespace Cybex.Report.Storage.Claims;
 
@@ -28,6 +29,9 @@ public static class Leases
     private static readonly FilterDefinitionBuilder<BsonDocument> F = Builders<BsonDocument>.Filter;
 
     public static FilterDefinition<BsonDocument> Of(string tdql, Guid claim) => F.Eq(Tdql, tdql) & F.Eq(ClaimId, Id(claim));
+
+    /// <summary>Leases whose claim has run out: anyone may take them over.</summary>
+    public static FilterDefinition<BsonDocument> ExpiredAt(Instant now) => F.Lt(Expires, now.ToDateTimeUtc());
 
     public static string Id(Guid claim) => claim.ToString("N");
 

@@ -14,7 +14,7 @@ public sealed class MongoLeaseWriter(MongoContext mongo) : ILeaseWriter
     private static readonly FilterDefinitionBuilder<BsonDocument> F = Builders<BsonDocument>.Filter;
 
     public static FilterDefinition<BsonDocument> Replaceable(string tdql, string fingerprint, Instant now) =>
-        F.Eq(Leases.Tdql, tdql) & (F.Ne(Leases.Fingerprint, fingerprint) | F.Lt(Leases.Expires, now.ToDateTimeUtc()));
+        F.Eq(Leases.Tdql, tdql) & (F.Ne(Leases.Fingerprint, fingerprint) | Leases.ExpiredAt(now));
 
     public async Task<IReadOnlyList<bool>> TryWriteAsync(IReadOnlyList<LeaseIntent> intents, Instant now, CancellationToken ct)
     {

@@ -32,7 +32,7 @@ public sealed class HealthProbe(IBusControl bus, MongoContext mongo, IClock cloc
             await mongo.Client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: timeout.Token);
             database = "healthy";
             expired = await mongo.Leases.CountDocumentsAsync(
-                MongoDB.Driver.Builders<BsonDocument>.Filter.Lt("expires", clock.GetCurrentInstant().ToDateTimeUtc()), cancellationToken: timeout.Token);
+                Storage.Claims.Leases.ExpiredAt(clock.GetCurrentInstant()), cancellationToken: timeout.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException or MongoDB.Driver.MongoException)
         {

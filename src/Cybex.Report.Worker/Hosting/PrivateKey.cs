@@ -1,5 +1,5 @@
-using Cybex.Report.Storage.Reports;
-using Cybex.Report.Tahoe.Query;
+using Cybex.Report.Domain.Queries;
+using Cybex.Report.Worker.Options;
 
 namespace Cybex.Report.Worker.Hosting;
 
@@ -13,7 +13,7 @@ public sealed record QueryKey(QueryCipher? Cipher);
 public static class PrivateKey
 {
     /// <summary>The cipher, or null when the operator runs without a key on purpose; the error says what is wrong.</summary>
-    public static bool TryLoad(ReportOptions options, out QueryCipher? cipher, out string? error)
+    public static bool TryLoad(KeyOptions options, out QueryCipher? cipher, out string? error)
     {
         cipher = null;
         error = null;

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using Cybex.Report.Domain.Answering;
+using Cybex.Report.Domain.Queries;
+using Cybex.Report.Domain.Reports;
+using Cybex.Report.Domain.Tahoe;
+using Cybex.Report.Domain.Time;
 using Cybex.Report.Storage;
-using Cybex.Report.Storage.Reports;
-using Cybex.Report.Tahoe.Documents;
-using Cybex.Report.Tahoe.Query;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
@@ -16,7 +18,7 @@ namespace Cybex.Report.Worker.Hosting;
 /// then walks one synthetic query through the report path (decrypt, validate, time range, identity and archive
 /// reads, report document) so the first real query does not pay for connections and JIT. The API waits only 5 s.
 /// </summary>
-public sealed class Warmup(MongoContext mongo, ReportProcessor processor, ReportGenerator generator, QueryKey key, ILogger<Warmup> logger) : IHostedService
+public sealed class Warmup(MongoContext mongo, QueryAnswerer answerer, IArchiveReader archive, QueryKey key, ILogger<Warmup> logger) : IHostedService
 {
     private const string CountText = """{"data": "\"192.0.2.1\"", "sub_type": "\"ipv4\""}""";
 
@@ -39,14 +41,14 @@ public sealed class Warmup(MongoContext mongo, ReportProcessor processor, Report
         try
         {
             var literal = PyBytesLiteral.Format(cipher is null ? Encoding.UTF8.GetBytes(CountText) : cipher.Encrypt(Encoding.UTF8.GetBytes(CountText)));
-            var (doc, _) = TdqlDocuments.Build("count", new string('0', 64), literal, new string('0', 64), 0, cipher is not null, Tdql.StatusProcessing,
+            var (doc, _) = TdqlDocuments.Build(ReportTypes.Count, new string('0', 64), literal, new string('0', 64), 0, cipher is not null, Tdql.StatusProcessing,
                 new TdqlSocket("localhost", 1, "0"));
             var tdql = Tdql.Parse(doc);
             // An unknown user: decode, validation, time range and the identity read run, nothing is written.
-            var outcome = await processor.GenerateAsync(tdql, cancellationToken);
-            var query = QueryValidator.Validate("count", QueryDecoder.Decode(literal, cipher is not null, cipher));
-            await generator.CountAsync(query, new Tahoe.Time.TimeRange(NodaTime.NodaConstants.UnixEpoch, NodaTime.NodaConstants.UnixEpoch), new UserAccess(tdql.UserId, []), cancellationToken);
-            _ = outcome.ToDocument("count", tdql.UserId, NodaTime.Instant.FromUnixTimeSeconds(0)).ToBson();
+            var outcome = await answerer.GenerateAsync(tdql, cancellationToken);
+            var query = QueryValidator.Validate(ReportTypes.Count, QueryDecoder.Decode(literal, cipher is not null, cipher));
+            await new CountReport(archive, new ReportOptions()).RunAsync(query, new TimeRange(NodaTime.NodaConstants.UnixEpoch, NodaTime.NodaConstants.UnixEpoch), new UserAccess(tdql.UserId, []), cancellationToken);
+            _ = outcome.ToDocument(ReportTypes.Count, tdql.UserId, NodaTime.Instant.FromUnixTimeSeconds(0)).ToBson();
             logger.LogInformation("Warmed up in {Elapsed} ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("F0"));
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -1,12 +1,13 @@
+using System.Diagnostics;
 using System.Text;
 using Cybex.Report.Contracts;
+using Cybex.Report.Domain.Answering;
+using Cybex.Report.Domain.Queries;
+using Cybex.Report.Domain.Tahoe;
 using Cybex.Report.Storage;
 using Cybex.Report.Storage.Claims;
-using Cybex.Report.Storage.Reports;
-using Cybex.Report.Tahoe;
-using Cybex.Report.Tahoe.Documents;
-using Cybex.Report.Tahoe.Query;
-using Cybex.Report.Tahoe.Time;
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Worker.Health;
 using Cybex.Report.Worker.Hosting;
 using Cybex.Report.Worker.Options;
 using Cybex.Report.Worker.Reporting;
@@ -25,11 +26,10 @@ namespace Cybex.Report.Worker.Querying;
 /// malformed escapes as an exception: it is answered with <see cref="ReportRejected"/>.
 /// </summary>
 public sealed class SubmitReportQueryConsumer(
-    ReportStore store, ClaimStore claims, ReportProcessor processor, IdentityStore identity, QueryKey key, IClock clock,
+    TdqlStore store, ClaimStore claims, QueryAnswerer answerer, IIdentityReader identity, QueryKey key, IClock clock,
     WorkerMetrics metrics, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, ILogger<SubmitReportQueryConsumer> logger)
     : IConsumer<SubmitReportQuery>
 {
-    private static readonly string[] QTypes = [QueryValidator.ReportTypeCount, QueryValidator.ReportTypeRelated, QueryValidator.ReportTypeThreatrank];
     private readonly QueryOptions _options = queryOptions.Value;
     private readonly Duration _lease = Duration.FromSeconds(workerOptions.Value.LeaseSeconds);
 
@@ -49,7 +49,7 @@ public sealed class SubmitReportQueryConsumer(
         }
         catch (QueryDecodeException e)
         {
-            await RejectAsync(context, Tahoe.Reports.ReportOutcome.RejectionText("QueryDecodeError", e.Message));
+            await RejectAsync(context, QueryRejectedException.TextOf("QueryDecodeError", e.Message));
             return;
         }
         if (await identity.FindUserAsync(q.UserId, ct) is null)
@@ -67,9 +67,9 @@ public sealed class SubmitReportQueryConsumer(
         Tdql? existing;
         try
         {
-            existing = await store.FindTdqlAsync(hash, ct) is { } found ? Tdql.Parse(found) : null;
+            existing = (await store.FindAsync(hash, ct))?.Tdql;
         }
-        catch (TahoeFormatException)
+        catch (MalformedTdqlException)
         {
             await RejectAsync(context, "the stored TDQL of this query is malformed; an operator must look at it", hash);
             return;
@@ -86,13 +86,13 @@ public sealed class SubmitReportQueryConsumer(
             return;
         }
         Claim? claim;
-        BsonDocument claimed;
+        StoredTdql claimed;
         if (existing is null)
         {
             // A new query (the usual case): written already processing, under a lease written first, in two round trips.
-            IReadOnlyList<BsonDocument> children;
-            (claimed, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, now, q.Encrypted, Tdql.StatusProcessing, TdqlSocket.Bus);
-            claim = await claims.ClaimNewAsync(claimed, children, _lease, ct);
+            var (doc, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, now, q.Encrypted, Tdql.StatusProcessing, TdqlSocket.Bus);
+            claimed = StoredTdql.Parse(doc);
+            claim = await claims.ClaimNewAsync(doc, children, _lease, ct);
         }
         else
         {
@@ -101,7 +101,7 @@ public sealed class SubmitReportQueryConsumer(
             var (doc, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, existing.Timestamp, q.Encrypted, Tdql.StatusInvalid, TdqlSocket.Bus);
             await store.InsertTdqlAsync(doc, children, ct);
             claim = (await claims.ClaimBatchAsync([doc], Tdql.StatusInvalid, _lease, 1, ct)).Won.SingleOrDefault();
-            (claimed, _) = TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing });
+            claimed = StoredTdql.Parse(TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing }).Tdql);
         }
         if (claim is null)
         {
@@ -109,11 +109,12 @@ public sealed class SubmitReportQueryConsumer(
             await RespondWhenFinishedAsync(context, hash);
             return;
         }
-        var started = DateTimeOffset.UtcNow;
-        ProcessedQuery result;
+        var started = Stopwatch.GetTimestamp();
+        AnsweredQuery result;
+        using var commands = CommandCounter.Begin();
         await using (new LeaseKeeper(claims, hash, claim.ClaimId, _lease, logger))
         {
-            result = await processor.ProcessClaimedAsync(claimed, token => claims.MarkAnsweredAsync(hash, claim.ClaimId, _lease, token), ct);
+            result = await answerer.AnswerClaimedAsync(claimed, token => claims.MarkAnsweredAsync(hash, claim.ClaimId, _lease, token), ct);
         }
         // No socket to send a nonce to: the response is the answer, so the claim's lease goes here.
         await claims.ReplyDoneAsync(hash, claim.ClaimId, ct);
@@ -122,14 +123,14 @@ public sealed class SubmitReportQueryConsumer(
             await RespondWhenFinishedAsync(context, hash);
             return;
         }
-        metrics.ReportFinished(result.Tdql.QType, result.Status, DateTimeOffset.UtcNow - started, result.DatabaseCommands, false);
+        metrics.ReportFinished(result.Tdql.QType, result.Status, Stopwatch.GetElapsedTime(started), commands.Commands, false);
         logger.LogInformation("Bus query answered: {QType} report {Report} is {Status}", result.Tdql.QType, result.Report["_hash"].AsString, result.Status);
         await RespondAsync(context, hash, result.Report, result.Status);
     }
 
     private string? Refusal(SubmitReportQuery q)
     {
-        if (q.QType is null || !QTypes.Contains(q.QType)) return $"Invalid query type = {TextLimits.Shorten(q.QType, 40)}!";
+        if (!ReportTypes.IsKnown(q.QType)) return $"Invalid query type = {TextLimits.Shorten(q.QType, 40)}!";
         if (q.QData is null || q.QData.Length == 0) return "qdata is empty";
         if (q.QData.Length > _options.MaxQdataBytes) return $"qdata is {q.QData.Length} bytes, more than the {_options.MaxQdataBytes} allowed (Queries:MaxQdataBytes)";
         if (!TdqlHashes.IsValid(q.UserId)) return "UserId is not a user's _hash (64 lower-case hex characters)";
@@ -140,10 +141,10 @@ public sealed class SubmitReportQueryConsumer(
 
     private async Task RespondWhenFinishedAsync(ConsumeContext<SubmitReportQuery> context, string hash)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(_options.WaitForOtherClaimSeconds);
-        while (DateTime.UtcNow < deadline)
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed.TotalSeconds < _options.WaitForOtherClaimSeconds)
         {
-            if (await store.FindTdqlAsync(hash, context.CancellationToken) is { } doc && Tdql.Parse(doc) is { IsFinished: true } done)
+            if ((await store.FindAsync(hash, context.CancellationToken))?.Tdql is { IsFinished: true } done)
             {
                 await RespondAsync(context, done);
                 return;

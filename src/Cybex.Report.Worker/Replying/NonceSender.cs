@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Domain.Tahoe;
 using Cybex.Report.Worker.Options;
 using Microsoft.Extensions.Options;
 
@@ -44,7 +44,7 @@ public sealed class NonceSender(IOptions<ApiOptions> options)
     }
 
     /// <summary>A host as a log line may show it: a forged TDQL's 100 KB host must not become a 100 KB line.</summary>
-    public static string Shorten(string host) => Tahoe.TextLimits.Shorten(host, 64);
+    public static string Shorten(string host) => TextLimits.Shorten(host, 64);
 
     public async Task<ReplyDelivery> SendAsync(TdqlSocket socket, CancellationToken ct)
     {

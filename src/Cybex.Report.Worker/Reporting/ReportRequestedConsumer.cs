@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using Cybex.Report.Contracts;
+using Cybex.Report.Domain.Answering;
+using Cybex.Report.Domain.Tahoe;
+using Cybex.Report.Storage;
 using Cybex.Report.Storage.Claims;
-using Cybex.Report.Storage.Reports;
-using Cybex.Report.Tahoe.Documents;
+using Cybex.Report.Worker.Health;
 using Cybex.Report.Worker.Options;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -16,7 +19,7 @@ namespace Cybex.Report.Worker.Reporting;
 /// lease or a message no watcher claimed changes nothing.
 /// </summary>
 public sealed class ReportRequestedConsumer(
-    ReportProcessor processor, ClaimStore claims, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<ReportRequestedConsumer> logger)
+    QueryAnswerer answerer, ClaimStore claims, IClock clock, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<ReportRequestedConsumer> logger)
     : IConsumer<ReportRequested>
 {
     private readonly Duration _lease = Duration.FromSeconds(options.Value.LeaseSeconds);
@@ -40,14 +43,15 @@ public sealed class ReportRequestedConsumer(
         var giveUp = held.Attempt > options.Value.MaxAttempts
             ? $"Failed to generate report after {held.Attempt - 1} attempts! -- {held.LastError ?? "the worker stopped or timed out"}"
             : null;
-        var started = DateTimeOffset.UtcNow;
+        var started = Stopwatch.GetTimestamp();
         // The lease is kept alive until the completion is published too: a publish held through a broker outage
         // must find its claim still there when the request is redelivered.
         await using var keeper = new LeaseKeeper(claims, message.TdqlHash, message.ClaimId, _lease, logger);
-        ProcessedQuery result;
+        AnsweredQuery result;
+        using var commands = CommandCounter.Begin();
         try
         {
-            result = await processor.ProcessAsync(message.TdqlHash, token => claims.MarkAnsweredAsync(message.TdqlHash, message.ClaimId, _lease, token), giveUp, ct);
+            result = await answerer.AnswerAsync(message.TdqlHash, token => claims.MarkAnsweredAsync(message.TdqlHash, message.ClaimId, _lease, token), giveUp, ct);
         }
         catch (MalformedTdqlException e)
         {
@@ -59,34 +63,34 @@ public sealed class ReportRequestedConsumer(
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             // Kept on the lease: the attempt that gives up says why.
-            await TryRecordAsync($"{e.GetType().Name}: {Tahoe.TextLimits.Shorten(e.Message, 300)}");
+            await TryRecordAsync($"{e.GetType().Name}: {TextLimits.Shorten(e.Message, 300)}");
             throw;
         }
         switch (result.Result)
         {
-            case ProcessingResult.Missing:
+            case AnswerResult.Missing:
                 Drop("tdql missing", "TDQL {Tdql} no longer exists; nothing to report", message.TdqlHash);
                 await claims.ReleaseAsync(message.TdqlHash, message.ClaimId, ct);
                 return;
-            case ProcessingResult.NotProcessing:
+            case AnswerResult.NotProcessing:
                 Drop("not processing", "TDQL {Tdql} is {Status}, not processing (an API redo); this request is stale", message.TdqlHash, result.Status);
                 return;
-            case ProcessingResult.ClaimLost:
+            case AnswerResult.ClaimLost:
                 Drop("claim lost", "TDQL {Tdql} was taken over by another claim before its report was stored; nothing written", message.TdqlHash);
                 return;
         }
         if (result.PermanentError is { } error)
         {
-            logger.LogError("TDQL {Tdql} failed for good: {Error}", message.TdqlHash, Tahoe.TextLimits.Shorten(error, 300));
+            logger.LogError("TDQL {Tdql} failed for good: {Error}", message.TdqlHash, TextLimits.Shorten(error, 300));
         }
-        var reannounced = result.Result == ProcessingResult.Reannounced;
+        var reannounced = result.Result == AnswerResult.Reannounced;
         var tdql = result.Tdql!;
         var reportId = result.Report!["_hash"].AsString;
-        metrics.ReportFinished(tdql.QType, result.Status, DateTimeOffset.UtcNow - started, result.DatabaseCommands, reannounced);
+        metrics.ReportFinished(tdql.QType, result.Status, Stopwatch.GetElapsedTime(started), commands.Commands, reannounced);
         logger.LogInformation("TDQL {Tdql} {Outcome}: {QType} report {Report} is {Status} ({Commands} database commands, attempt {Attempt})",
-            message.TdqlHash, reannounced ? "re-announced" : giveUp is null ? "answered" : "given up", tdql.QType, reportId, result.Status, result.DatabaseCommands, held.Attempt);
+            message.TdqlHash, reannounced ? "re-announced" : giveUp is null ? "answered" : "given up", tdql.QType, reportId, result.Status, commands.Commands, held.Attempt);
         await context.Publish(
-            new ReportCompleted(message.TdqlHash, reportId, result.Status, DateTimeOffset.UtcNow, message.ClaimId),
+            new ReportCompleted(message.TdqlHash, reportId, result.Status, clock.GetCurrentInstant().ToDateTimeOffset(), message.ClaimId),
             publish => publish.MessageId = MessageIds.For("completed", message.TdqlHash, message.ClaimId));
 
         async Task TryRecordAsync(string text)

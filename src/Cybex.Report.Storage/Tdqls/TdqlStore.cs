@@ -1,0 +1,122 @@
+using Cybex.Report.Domain.Answering;
+using Cybex.Report.Domain.Reports;
+using Cybex.Report.Domain.Tahoe;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using NodaTime;
+
+namespace Cybex.Report.Storage.Tdqls;
+
+/// <summary>TDQLs and Report documents in <c>report_db</c>, written so the CYBEX-P API parses them unchanged.</summary>
+public sealed class TdqlStore(MongoContext mongo) : ITdqlStore
+{
+    private static readonly FilterDefinitionBuilder<BsonDocument> F = Builders<BsonDocument>.Filter;
+    private static readonly ProjectionDefinition<BsonDocument> WithoutId = Builders<BsonDocument>.Projection.Exclude("_id");
+
+    public async Task<StoredTdql?> FindAsync(string hash, CancellationToken ct) =>
+        await FindDocumentAsync(hash, ct) is { } doc ? StoredTdql.Parse(doc) : null;
+
+    /// <summary>The TDQL document as stored (without <c>_id</c>), for tools that show or edit it whatever its shape.</summary>
+    public Task<BsonDocument?> FindDocumentAsync(string hash, CancellationToken ct) =>
+        mongo.ReportDb.Find(TdqlFilters.Of(hash)).Project(WithoutId).FirstOrDefaultAsync(ct)!;
+
+    public Task<BsonDocument?> FindReportAsync(string reportHash, CancellationToken ct) =>
+        mongo.ReportDb.Find(TdqlFilters.Reports & F.Eq("_hash", reportHash)).Project(WithoutId).FirstOrDefaultAsync(ct)!;
+
+    /// <summary>
+    /// Stores the report (D9: same content hash, latest requester's userid, timestamp and pages) with the TDQL's
+    /// new child attributes, and sets report_id and status together in one update (D10).
+    /// </summary>
+    public async Task<BsonDocument> CompleteAsync(StoredTdql tdql, BsonDocument report, string status, CancellationToken ct)
+    {
+        var doc = tdql.Document;
+        var reportHash = report["_hash"].AsString;
+        var (updated, children) = TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue>
+        {
+            ["report_id"] = reportHash,
+            ["status"] = status,
+        });
+        var set = Builders<BsonDocument>.Update
+            .Set("data.report_id", updated["data"]["report_id"])
+            .Set("data.status", updated["data"]["status"])
+            .Set("_cref", updated["_cref"])
+            .Set("_ref", updated["_ref"]);
+        // One ordered bulk write, one round trip: the report and the new child attributes first, then the TDQL,
+        // so the API never finds a report_id whose report is missing.
+        var writes = new List<WriteModel<BsonDocument>>
+        {
+            new ReplaceOneModel<BsonDocument>(TdqlFilters.Reports & F.Eq("_hash", reportHash), report) { IsUpsert = true },
+        };
+        // Always written, never remembered: report_db may be emptied or restored under a running worker, and a
+        // TDQL pointing at a child that is not there breaks the API's redo.
+        writes.AddRange(children.Select(InsertIfAbsent));
+        // Matching the edges as read means an API redo in the meantime (new socket, status wait) is not
+        // overwritten: the watcher claims the redo and answers it afresh.
+        writes.Add(new UpdateOneModel<BsonDocument>(TdqlFilters.Of(tdql.Hash) & F.Eq("_cref", doc["_cref"]) & F.Eq("_ref", doc["_ref"]), set));
+        try
+        {
+            await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
+        }
+        catch (Exception e) when (IsTooLarge(e))
+        {
+            throw new ReportNotStorableException($"report_db refused the report: {e.Message}", e);
+        }
+        return report;
+    }
+
+    /// <summary>As above, building the report document from an outcome (tools and tests).</summary>
+    public Task<BsonDocument> CompleteAsync(StoredTdql tdql, ReportOutcome outcome, Instant now, CancellationToken ct) =>
+        CompleteAsync(tdql, outcome.ToDocument(tdql.Tdql.QType, tdql.Tdql.UserId, now), outcome.Status, ct);
+
+    // BSONObjectTooLarge, and too large after update: the same document never fits.
+    private static bool IsTooLarge(Exception e) =>
+        e is MongoWriteException { WriteError.Code: 10334 or 17419 }
+        || e is MongoBulkWriteException b && b.WriteErrors.Any(w => w.Code is 10334 or 17419);
+
+    /// <summary>A content-addressed document written once: later writes of the same hash change nothing.</summary>
+    public static WriteModel<BsonDocument> InsertIfAbsent(BsonDocument doc) =>
+        new UpdateOneModel<BsonDocument>(F.Eq("_hash", doc["_hash"].AsString), new BsonDocument("$setOnInsert", doc)) { IsUpsert = true };
+
+    /// <summary>
+    /// Moves a TDQL to another status the way the API's TAHOE edit does (new status child, edges swapped), as a
+    /// compare-and-set: only if it still has the edges it was read with and matches <paramref name="condition"/>.
+    /// </summary>
+    public async Task<bool> TrySetStatusAsync(BsonDocument tdqlDoc, string status, FilterDefinition<BsonDocument> condition, CancellationToken ct)
+    {
+        var (updated, children) = TdqlDocuments.ReplaceChildren(tdqlDoc, new Dictionary<string, BsonValue> { ["status"] = status });
+        var filter = TdqlFilters.Of(tdqlDoc["_hash"].AsString) & condition & F.Eq("_cref", tdqlDoc["_cref"]) & F.Eq("_ref", tdqlDoc["_ref"]);
+        // The very document that was read, where it is known: a copy under the same hash is not this TDQL.
+        if (tdqlDoc.TryGetValue("_id", out var id)) filter &= F.Eq("_id", id);
+        var update = Builders<BsonDocument>.Update
+            .Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]);
+        // One ordered round trip: the status child first (so the TDQL never points at a missing one), then the
+        // compare-and-set. The child upsert never counts as modified, so the TDQL's update alone decides.
+        var writes = children.Select(InsertIfAbsent).Append(new UpdateOneModel<BsonDocument>(filter, update));
+        var result = await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
+        return result.ModifiedCount == 1;
+    }
+
+    /// <summary>
+    /// Writes a TDQL and its children in one round trip, the TDQL only if no TDQL of its hash exists yet. True when
+    /// this call created it.
+    /// </summary>
+    public async Task<bool> InsertTdqlIfAbsentAsync(BsonDocument tdql, IEnumerable<BsonDocument> children, CancellationToken ct)
+    {
+        var writes = children.Select(InsertIfAbsent).ToList();
+        writes.Add(new UpdateOneModel<BsonDocument>(TdqlFilters.Of(tdql["_hash"].AsString), new BsonDocument("$setOnInsert", tdql)) { IsUpsert = true });
+        var result = await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
+        return result.Upserts.Any(u => u.Index == writes.Count - 1);
+    }
+
+    /// <summary>Writes a TDQL and its children as the API does (used by the CLI, replay and tests).</summary>
+    public async Task InsertTdqlAsync(BsonDocument tdql, IEnumerable<BsonDocument> children, CancellationToken ct)
+    {
+        var writes = children.Select(InsertIfAbsent)
+            .Append(new ReplaceOneModel<BsonDocument>(TdqlFilters.Of(tdql["_hash"].AsString), tdql) { IsUpsert = true });
+        await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
+    }
+
+    /// <summary>Marks one TDQL document (by <c>_id</c>: its hash may be the broken part) that nobody can answer; it stays for an operator.</summary>
+    public Task MarkMalformedAsync(BsonValue id, string reason, CancellationToken ct) =>
+        mongo.ReportDb.UpdateOneAsync(F.Eq("_id", id), Builders<BsonDocument>.Update.Set(TdqlFilters.MalformedField, reason), cancellationToken: ct);
+}

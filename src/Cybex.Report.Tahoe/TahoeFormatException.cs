@@ -1,4 +1,0 @@
-namespace Cybex.Report.Tahoe;
-
-/// <summary>Data that does not have the shape TAHOE or the original API gives it.</summary>
-public sealed class TahoeFormatException(string message) : Exception(message);

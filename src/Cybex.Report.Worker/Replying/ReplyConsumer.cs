@@ -1,0 +1,108 @@
+using Cybex.Report.Contracts;
+using Cybex.Report.Domain.Answering;
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Worker.Health;
+using Cybex.Report.Storage.Claims;
+using Cybex.Report.Domain.Tahoe;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace Cybex.Report.Worker.Replying;
+
+/// <summary>
+/// Tells the API that a report is ready by sending the TDQL's nonce to its socket, at most once per claim: the
+/// reply is taken from the claim's lease before the connection is made, so a redelivered or duplicated completion
+/// finds nothing to send. The socket is read from the TDQL, so nonces never travel on the bus. An API that has gone
+/// (refused, reset, silent) is given up after <c>Api:ReplyAttempts</c> and recorded; the report stays readable.
+/// </summary>
+public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSender sender, WorkerMetrics metrics, ILogger<ReplyConsumer> logger)
+    : IConsumer<ReportCompleted>
+{
+    public async Task Consume(ConsumeContext<ReportCompleted> context)
+    {
+        var message = context.Message;
+        var ct = context.CancellationToken;
+        if (!TdqlHashes.IsValid(message.TdqlHash)) return;
+        Tdql tdql;
+        try
+        {
+            var stored = await store.FindAsync(message.TdqlHash, ct);
+            if (stored is null)
+            {
+                logger.LogWarning("TDQL {Tdql} vanished before its reply", message.TdqlHash);
+                return;
+            }
+            tdql = stored.Tdql;
+        }
+        catch (MalformedTdqlException e)
+        {
+            logger.LogWarning("TDQL {Tdql} cannot be replied to: {Reason}", message.TdqlHash, e.Reason);
+            return;
+        }
+        // The API reads report_id as soon as the nonce arrives: only reply for the report the TDQL points at.
+        if (!tdql.IsFinished || tdql.ReportId != message.ReportId)
+        {
+            logger.LogInformation("TDQL {Tdql} changed since its report (status {Status}); no reply for the old report", message.TdqlHash, tdql.Status);
+            return;
+        }
+        if (tdql.Socket.IsBus)
+        {
+            // A bus query answered by the watcher's path (it claimed the TDQL first): its response went on the bus.
+            await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, ct);
+            return;
+        }
+        (string Host, int Port) target;
+        try
+        {
+            target = sender.Target(tdql.Socket);
+        }
+        catch (ReplyRefusedException e)
+        {
+            metrics.Reply("refused");
+            logger.LogWarning("Reply for TDQL {Tdql} refused: {Reason}; the report stays readable", message.TdqlHash, e.Message);
+            await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, ct);
+            return;
+        }
+        if (!await TakeAsync(message))
+        {
+            metrics.Reply("duplicate");
+            logger.LogInformation("Reply for TDQL {Tdql} was already sent for this claim (or its claim is stale); not sent again", message.TdqlHash);
+            return;
+        }
+        // Taken means this delivery is the claim's only one: a broker hiccup cancelling the consume must not cut it
+        // off half-way (a redelivery would find the reply taken). The sender's own timeouts bound it.
+        var delivery = await sender.SendAsync(tdql.Socket, CancellationToken.None);
+        if (delivery.Delivered)
+        {
+            await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, CancellationToken.None);
+            metrics.Reply("sent");
+            logger.LogInformation("Reply for TDQL {Tdql} sent to the API ({Attempts} connection(s))", message.TdqlHash, delivery.Attempts);
+            return;
+        }
+        metrics.Reply("undelivered");
+        logger.LogWarning("Reply for TDQL {Tdql} given up after {Attempts} connection(s): {Failure}; the API has gone, the report stays readable",
+            message.TdqlHash, delivery.Attempts, delivery.Failure);
+        await claims.RecordUndeliveredAsync(message.TdqlHash, NonceSender.Shorten(target.Host), target.Port, delivery.Failure!, CancellationToken.None);
+        await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Takes the claim's reply, waiting while another delivery of it is sending: once that one is done the reply is
+    /// gone; should its process have died mid-send, the mark grows stale and this delivery takes over. Not
+    /// cancellable: a broker hiccup must not cut a take or a send half-way (the redelivery would find it taken).
+    /// </summary>
+    private async Task<bool> TakeAsync(ReportCompleted message)
+    {
+        while (true)
+        {
+            switch (await claims.TakeReplyAsync(message.TdqlHash, message.ClaimId, sender.SendingGrace, CancellationToken.None))
+            {
+                case ClaimStore.ReplyTake.Taken:
+                    return true;
+                case ClaimStore.ReplyTake.Gone:
+                    return false;
+            }
+            await Task.Delay(500);
+        }
+    }
+}

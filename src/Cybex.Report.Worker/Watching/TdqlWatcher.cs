@@ -1,0 +1,257 @@
+using Cybex.Report.Contracts;
+using System.Diagnostics;
+using Cybex.Report.Domain;
+using Cybex.Report.Storage.Claims;
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Worker.Health;
+using Cybex.Report.Domain.Tahoe;
+using MongoDB.Bson;
+using Cybex.Report.Worker.Options;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace Cybex.Report.Worker.Watching;
+
+/// <summary>
+/// Finds TDQLs waiting in report_db, claims each one atomically and publishes <see cref="ReportRequested"/>.
+/// Polls with an adaptive interval (short while work arrives, backing off to the idle interval) instead of the
+/// original's busy loop, and survives database or broker faults by backing off and trying again.
+/// </summary>
+public sealed class TdqlWatcher(
+    ClaimStore claims, TdqlStore tdqls, IBus bus, IClock clock, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<TdqlWatcher> logger,
+    IHostApplicationLifetime? lifetime = null)
+    : BackgroundService
+{
+    private readonly WorkerOptions _options = options.Value;
+
+    private Duration Lease => Duration.FromSeconds(_options.LeaseSeconds);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Claims wait for the whole host: the bus connected and the warm-up done, so the first claim is answered at
+        // full speed instead of its lease ticking while connections open.
+        if (lifetime is not null && !await StartedAsync(lifetime, stoppingToken)) return;
+        var delay = TimeSpan.FromMilliseconds(_options.PollMinMilliseconds);
+        var idle = TimeSpan.FromMilliseconds(_options.PollIdleMilliseconds);
+        var expiredScanEvery = Duration.FromSeconds(Math.Clamp(_options.LeaseSeconds / 4.0, 1, 30));
+        var nextExpiredScan = Instant.MinValue;
+        var hot = TimeSpan.FromMilliseconds(_options.PollHotMilliseconds);
+        long? lastWork = null;
+        logger.LogInformation("TDQL watcher started: lease {Lease}s, poll {Min}-{Idle} ms", _options.LeaseSeconds, _options.PollMinMilliseconds, _options.PollIdleMilliseconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var claimed = 0;
+            try
+            {
+                // While earlier claims are still unannounced the broker is unreachable: claiming more would only
+                // hold more TDQLs hostage, so the backlog goes first.
+                if (await AnnounceBacklogAsync(stoppingToken))
+                {
+                    if (clock.GetCurrentInstant() >= nextExpiredScan)
+                    {
+                        nextExpiredScan = clock.GetCurrentInstant() + expiredScanEvery;
+                        var reclaimed = await claims.ReclaimExpiredAsync(_options.ClaimBatch, Lease, stoppingToken);
+                        foreach (var claim in reclaimed.Claims)
+                        {
+                            logger.LogWarning("Lease of TDQL {Tdql} expired; re-claimed (attempt {Attempt})", claim.TdqlHash, claim.Attempt);
+                        }
+                        await AnnounceOwedRepliesAsync(reclaimed.Replies, stoppingToken);
+                        claimed += await AnnounceAsync(reclaimed.Claims.Select(c => new Announcement(c, Reclaim: true, 0)), stoppingToken);
+                    }
+                    claimed += await AnnounceAsync(await ClaimWaitingAsync(stoppingToken), stoppingToken);
+                }
+                // Stay quick for a moment after work (queries come in bursts), then back off towards idle.
+                if (claimed > 0) lastWork = Stopwatch.GetTimestamp();
+                delay = _unannounced.Count > 0 ? idle
+                    : lastWork is { } last && Stopwatch.GetElapsedTime(last) < hot ? TimeSpan.FromMilliseconds(_options.PollMinMilliseconds) : Min(delay * 2, idle);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // A dead watcher would leave every query waiting: log, back off, go on.
+                logger.LogError(e, "TDQL watcher poll failed; retrying in {Delay}", idle);
+                delay = idle;
+            }
+            try
+            {
+                await Task.Delay(delay, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        logger.LogInformation("TDQL watcher stopped claiming");
+    }
+
+    private static async Task<bool> StartedAsync(IHostApplicationLifetime lifetime, CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource();
+        using var onStart = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var onStop = stoppingToken.Register(() => started.TrySetCanceled());
+        try
+        {
+            await started.Task;
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>
+    /// The waiting TDQLs worth claiming: every field the claim and the report use is checked (a TDQL is hostile
+    /// input), and of several documents with one hash only the oldest is the TDQL, in this batch or not. The rest
+    /// is marked malformed, with its reason, so no later poll trips over it again.
+    /// </summary>
+    private async Task<List<(BsonDocument Doc, Tdql Tdql)>> ClaimableAsync(List<BsonDocument> waiting, CancellationToken ct)
+    {
+        var parsed = new List<(BsonDocument Doc, Tdql Tdql)>();
+        foreach (var doc in waiting)
+        {
+            try
+            {
+                parsed.Add((doc, Tdql.Parse(doc)));
+            }
+            catch (TahoeFormatException e)
+            {
+                await MarkAsync(doc, e.Message, ct);
+            }
+        }
+        if (parsed.Count == 0) return parsed;
+        var oldest = await claims.OldestIdsAsync(parsed.Select(p => p.Tdql.Hash).Distinct().ToList(), ct);
+        var claimable = new List<(BsonDocument, Tdql)>();
+        foreach (var p in parsed)
+        {
+            if (oldest.TryGetValue(p.Tdql.Hash, out var id) && id != p.Doc["_id"])
+            {
+                await MarkAsync(p.Doc, "another TDQL document has the same _hash; only the oldest is answered", ct);
+                continue;
+            }
+            claimable.Add(p);
+        }
+        return claimable;
+    }
+
+    private async Task MarkAsync(BsonDocument doc, string reason, CancellationToken ct)
+    {
+        var shown = doc.GetValue("_hash", BsonNull.Value) is { IsString: true } h ? TextLimits.Shorten(h.AsString, 80) : "without a string _hash";
+        logger.LogWarning("TDQL {Tdql} is malformed ({Reason}); marked and skipped", shown, reason);
+        metrics.Malformed();
+        await tdqls.MarkMalformedAsync(doc["_id"], reason, ct);
+    }
+
+    private async Task<List<Announcement>> ClaimWaitingAsync(CancellationToken ct)
+    {
+        var waiting = await ClaimableAsync(await claims.WaitingAsync(_options.ClaimBatch, ct), ct);
+        var created = waiting.ToDictionary(w => w.Tdql.Hash, w => w.Tdql.Timestamp);
+        var batch = await claims.ClaimBatchAsync(waiting.Select(w => w.Doc).ToList(), Lease, _options.ClaimParallelism, ct);
+        foreach (var (hash, error) in batch.Failed)
+        {
+            logger.LogWarning("Claiming TDQL {Tdql} failed ({Error}); its lease is removed and it is tried again later", hash, error.GetType().Name);
+        }
+        return batch.Won.Select(c => new Announcement(c, Reclaim: false, created[c.TdqlHash])).ToList();
+    }
+
+    /// <summary>A claim and what its metrics need once it is published.</summary>
+    private sealed record Announcement(Claim Claim, bool Reclaim, double CreatedSeconds);
+
+    // Claims made while the broker was unreachable. They keep their claim id (so the message id stays the same
+    // and a late copy of a timed-out publish is a duplicate the consumers already tolerate) and their lease is
+    // renewed before each retry, so no other watcher takes them over in the meantime.
+    private readonly List<Announcement> _unannounced = [];
+
+    /// <summary>Publishes in order; from the first failure on, the rest is kept for later. Returns how many went out.</summary>
+    private async Task<int> AnnounceAsync(IEnumerable<Announcement> announcements, CancellationToken ct)
+    {
+        var sent = 0;
+        foreach (var a in announcements)
+        {
+            if (_unannounced.Count == 0 && await TryPublishAsync(a, ct))
+            {
+                sent++;
+                continue;
+            }
+            _unannounced.Add(a);
+            metrics.Unannounced(1);
+        }
+        if (_unannounced.Count > 0) logger.LogWarning("Broker unreachable: {Count} claimed TDQLs wait to be announced", _unannounced.Count);
+        return sent;
+    }
+
+    /// <summary>Announces what is left from earlier polls; true once nothing is left.</summary>
+    private async Task<bool> AnnounceBacklogAsync(CancellationToken ct)
+    {
+        while (_unannounced.Count > 0)
+        {
+            var next = _unannounced[0];
+            if (await claims.RenewAsync(next.Claim, Lease, ct))
+            {
+                if (!await TryPublishAsync(next, ct)) return false;
+                logger.LogInformation("TDQL {Tdql} announced after the broker came back", next.Claim.TdqlHash);
+            }
+            else
+            {
+                logger.LogInformation("TDQL {Tdql} was taken over or finished while unannounced; dropped from the backlog", next.Claim.TdqlHash);
+            }
+            _unannounced.RemoveAt(0);
+            metrics.Unannounced(-1);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Completions whose reply is still owed after their lease expired (the consumer that answered died or lost the
+    /// broker before its completion went out): announced again under the answering claim's own message id, so the
+    /// reply consumer sends the nonce once however many copies arrive. One that cannot be published now is announced
+    /// at the next expiry.
+    /// </summary>
+    private async Task AnnounceOwedRepliesAsync(IReadOnlyList<OwedReply> replies, CancellationToken ct)
+    {
+        foreach (var r in replies)
+        {
+            logger.LogWarning("TDQL {Tdql} was answered but its reply is still owed; its completion is announced again", r.TdqlHash);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(_options.PublishTimeoutSeconds));
+            try
+            {
+                await bus.Publish(new ReportCompleted(r.TdqlHash, r.ReportId, r.Status, clock.GetCurrentInstant().ToDateTimeOffset(), r.ClaimId),
+                    ctx => ctx.MessageId = MessageIds.For("completed", r.TdqlHash, r.ClaimId), timeout.Token);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                logger.LogWarning("Announcing the completion of TDQL {Tdql} again failed: {Error}", r.TdqlHash, e.GetType().Name);
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> TryPublishAsync(Announcement a, CancellationToken ct)
+    {
+        var claim = a.Claim;
+        var message = new ReportRequested(claim.TdqlHash, claim.ClaimId, claim.ClaimedAt.ToDateTimeOffset(), claim.Attempt);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_options.PublishTimeoutSeconds));
+        try
+        {
+            await bus.Publish(message, ctx => ctx.MessageId = MessageIds.For("requested", claim.TdqlHash, claim.ClaimId), timeout.Token);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning("Publishing ReportRequested for TDQL {Tdql} failed: {Error}", claim.TdqlHash, e.GetType().Name);
+            return false;
+        }
+        var lag = a.Reclaim ? TimeSpan.Zero : (claim.ClaimedAt - TahoeTime.FromEpochSeconds(a.CreatedSeconds)).ToTimeSpan();
+        metrics.Claimed(a.Reclaim, lag);
+        return true;
+    }
+}

@@ -1,4 +1,0 @@
-using BenchmarkDotNet.Running;
-
-// dotnet run -c Release --project tests/Cybex.Report.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(Cybex.Report.Benchmarks.CpuPathBenchmarks).Assembly).Run(args);

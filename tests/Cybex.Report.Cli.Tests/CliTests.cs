@@ -1,0 +1,152 @@
+using Cybex.Report.Domain.Queries;
+using Cybex.Report.Domain.Tahoe;
+using System.Diagnostics;
+using MongoDB.Bson;
+using Cybex.Report.Testing;
+using Xunit;
+
+namespace Cybex.Report.Cli.Tests;
+
+/// <summary>The operator tool as a user runs it: one clear line and a non-zero exit on every bad input.</summary>
+public class CliTests
+{
+    private static async Task<(int Exit, string Out, string Err)> RunAsync(string[] args, Dictionary<string, string>? env = null)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cybex-report.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["MONGO_URL"] = TestEnvironment.MongoUrl;
+        foreach (var (k, v) in env ?? []) info.Environment[k] = v;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static async Task<string> KeyFileAsync(string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cli-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(path, content);
+        return path;
+    }
+
+    public static TheoryData<string[], int, string> BadInput => new()
+    {
+        { ["submit", "--type", "count", "--query", "{bad json"], 2, "--query is not a JSON object" },
+        { ["submit", "--type", "bogus", "--query", "{}"], 2, "--type must be count, related or threatrank" },
+        { ["submit", "--type", "count", "--query", "{}", "--public-key", "/nonexistent/pub.pem"], 2, "does not exist" },
+        { ["import", "--db", "archive", "x.json"], 2, "--db must be tahoe or identity" },
+        { ["conformance", "--fixture", "/nonexistent.json"], 2, "cannot read fixture" },
+        { ["conformance"], 2, "missing --fixture" },
+        { ["status", "--typo", "1"], 2, "unknown option --typo" },
+        { ["frobnicate"], 2, "unknown command 'frobnicate'" },
+        { ["status", "--mongo", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300"], 3, "database unreachable" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInput))]
+    public async Task Bad_input_gives_one_clear_line_and_a_nonzero_exit(string[] args, int exit, string message)
+    {
+        var (code, _, err) = await RunAsync(args);
+        Assert.Equal(exit, code);
+        Assert.Contains(message, err);
+        Assert.DoesNotContain("   at ", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task A_key_file_that_is_not_a_key_is_refused_in_one_line()
+    {
+        var key = await KeyFileAsync("not a key");
+        var (code, _, err) = await RunAsync(["submit", "--type", "count", "--query", "{}", "--public-key", key]);
+        Assert.Equal(2, code);
+        Assert.Contains("not a valid PEM RSA key", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task An_unreachable_broker_is_reported_in_one_line()
+    {
+        var fixture = Path.Combine(FixtureFile.SharedFixturesDirectory(), "small.json");
+        var (code, _, err) = await RunAsync(["replay", "--fixture", fixture, "--with-worker"], new() { ["RABBITMQ_PORT"] = "1" });
+        Assert.Equal(4, code);
+        Assert.Contains("message broker unreachable", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public async Task Import_refuses_a_document_whose_hash_does_not_match_and_loads_good_ones()
+    {
+        var good = TahoeDocuments.Attribute("ipv4", "192.0.2.77");
+        var bad = good.DeepClone().AsBsonDocument;
+        bad["data"] = "192.0.2.78";
+        var file = Path.Combine(Path.GetTempPath(), $"import-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, $"[{good.ToJson()}, {bad.ToJson()}]");
+        var db = $"imp{Guid.NewGuid():N}"[..12];
+        var refused = await RunAsync(["import", "--db", "tahoe", file, "--tahoe-db", db]);
+        Assert.Equal(2, refused.Exit);
+        Assert.Contains("does not match its _hash; nothing imported", refused.Err);
+
+        await File.WriteAllTextAsync(file, $"[{good.ToJson()}]");
+        var imported = await RunAsync(["import", "--db", "tahoe", file, "--tahoe-db", db]);
+        Assert.Equal(0, imported.Exit);
+        Assert.Contains("imported 1 documents", imported.Out);
+        await new MongoDB.Driver.MongoClient(TestEnvironment.MongoUrl).DropDatabaseAsync(db);
+    }
+
+    [Fact]
+    public async Task Keygen_writes_a_pair_that_submit_and_the_worker_accept()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"keys-{Guid.NewGuid():N}");
+        var (code, output, _) = await RunAsync(["keygen", "--out", dir]);
+        Assert.Equal(0, code);
+        Assert.Contains("priv.pem", output);
+        var priv = QueryCipher.FromPem(await File.ReadAllTextAsync(Path.Combine(dir, "priv.pem")));
+        var pub = QueryCipher.FromPem(await File.ReadAllTextAsync(Path.Combine(dir, "pub.pem")));
+        Assert.True(priv.CanDecrypt);
+        Assert.Equal("{}"u8.ToArray(), priv.Decrypt(pub.Encrypt("{}"u8)));
+        var again = await RunAsync(["keygen", "--out", dir]);
+        Assert.Equal(2, again.Exit);
+        Assert.Contains("--force", again.Err);
+    }
+
+    [Fact]
+    public void A_private_key_is_owner_only_from_its_first_byte_even_over_a_readable_file()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var file = Path.Combine(Path.GetTempPath(), $"key-{Guid.NewGuid():N}.pem");
+        File.WriteAllText(file, "old");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        try
+        {
+            // Created, not chmod-ed afterwards: nobody else could open it while the key was being written.
+            KeyPairs.WritePrivate(file, KeyPairs.Generate().PrivatePem);
+
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            Assert.True(QueryCipher.FromPem(File.ReadAllText(file)).CanDecrypt);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Submit_via_bus_waits_for_the_response_and_prints_the_report()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        await env.StartWorkerAsync(s => s["Worker:Watcher"] = "false");
+        var pub = await KeyFileAsync(TestEnvironment.PublicKeyPem);
+
+        var (code, output, err) = await RunAsync(
+            ["submit", "--via", "bus", "--wait", "--type", "count", "--query", """{"sub_type":"ipv4","data":"203.0.113.45"}""", "--user", "alice@org-a.example",
+             "--public-key", pub, "--tahoe-db", env.Options.TahoeDatabase, "--identity-db", env.Options.IdentityDatabase, "--report-db", env.Options.ReportDatabase],
+            new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+
+        Assert.True(code == 0, err);
+        Assert.Equal(3, BsonDocument.Parse(output)["data"].ToInt32());
+    }
+}
