@@ -72,8 +72,9 @@ catch (Exception e) when (!verbose && e is MassTransit.MassTransitException or M
     Console.Error.WriteLine($"cybex-report {args[0]}: message broker unreachable or failing: {e.Message.Split('\n')[0]}");
     return 4;
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException e)
 {
+    if (verbose) Console.Error.WriteLine(e);
     Console.Error.WriteLine($"cybex-report {args[0]}: cancelled");
     return 130;
 }

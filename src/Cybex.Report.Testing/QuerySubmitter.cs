@@ -26,6 +26,24 @@ public sealed class QuerySubmitter(TdqlStore store, QueryCipher? publicKey, IClo
     /// <param name="tamper">Alters the stored blob, to replay the original's tampered-ciphertext queries.</param>
     public async Task<PendingQuery> SubmitTextAsync(string qtype, string qdataText, string userId, CancellationToken ct, Func<byte[], byte[]>? tamper = null)
     {
+        var prepared = Prepare(qtype, qdataText, userId, tamper);
+        try
+        {
+            await store.InsertTdqlAsync(prepared.Tdql, prepared.Children, ct);
+        }
+        catch
+        {
+            prepared.Pending.Dispose();
+            throw;
+        }
+        return prepared.Pending;
+    }
+
+    /// <summary>The TDQL and its children of one query, and its listener, not yet written (bench writes them as the API does).</summary>
+    public PreparedQuery Prepare(string qtype, BsonValue qdata, string userId) => Prepare(qtype, Canonical.Of(qdata), userId, null);
+
+    private PreparedQuery Prepare(string qtype, string qdataText, string userId, Func<byte[], byte[]>? tamper)
+    {
         var plain = Encoding.UTF8.GetBytes(qdataText);
         var qhash = Canonical.Sha256Hex(plain);
         var encrypted = publicKey is not null;
@@ -38,18 +56,12 @@ public sealed class QuerySubmitter(TdqlStore store, QueryCipher? publicKey, IClo
         var now = TahoeTime.ToEpochSeconds(clock.GetCurrentInstant());
         // The API binds all interfaces, so getsockname() reports 0.0.0.0; the worker maps it to its API host.
         var (tdql, children) = TdqlDocuments.Build(qtype, qhash, literal, userId, now, encrypted, Tdql.StatusWait, new TdqlSocket("0.0.0.0", port, nonce));
-        try
-        {
-            await store.InsertTdqlAsync(tdql, children, ct);
-        }
-        catch
-        {
-            listener.Stop();
-            throw;
-        }
-        return new PendingQuery(tdql["_hash"].AsString, listener, nonce, DateTimeOffset.UtcNow);
+        return new PreparedQuery(new PendingQuery(tdql["_hash"].AsString, listener, nonce, DateTimeOffset.UtcNow), tdql, children);
     }
 }
+
+/// <summary>A query ready to be written: its TDQL, the TDQL's children, and the listener waiting for its nonce.</summary>
+public sealed record PreparedQuery(PendingQuery Pending, BsonDocument Tdql, IReadOnlyList<BsonDocument> Children);
 
 /// <summary>A submitted query whose nonce has not arrived yet. Dispose stops its listener.</summary>
 public sealed class PendingQuery(string tdqlHash, TcpListener listener, string nonce, DateTimeOffset submittedAt) : IDisposable

@@ -100,26 +100,11 @@ public sealed class TestEnvironment : IAsyncDisposable
     /// <summary>The worker as its own process (dotnet cybex-report-worker.dll), configured through the environment.</summary>
     public System.Diagnostics.Process StartWorkerProcess(int concurrency)
     {
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "cybex-report-worker.dll"))
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (key, value) in Settings()) info.Environment[key.Replace(":", "__")] = value;
-        info.Environment["Worker__ConcurrentMessageLimit"] = concurrency.ToString();
-        info.Environment["Worker__PrefetchCount"] = concurrency.ToString();
+        var settings = Settings();
+        settings["Worker:ConcurrentMessageLimit"] = concurrency.ToString();
+        settings["Worker:PrefetchCount"] = concurrency.ToString();
         var log = Environment.GetEnvironmentVariable("CYBEX_TEST_LOG") is { Length: > 0 } l ? $"{l}.worker{_processes.Count + 1}" : null;
-        info.Environment["Logging__LogLevel__Default"] = log is null ? "Warning" : "Information";
-        info.Environment["Logging__Console__FormatterName"] = "simple";
-        info.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
-        info.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
-        var process = System.Diagnostics.Process.Start(info)!;
-        var writer = log is null ? null : TextWriter.Synchronized(new StreamWriter(log, append: true) { AutoFlush = true });
-        process.OutputDataReceived += (_, e) => writer?.WriteLine(e.Data);
-        process.ErrorDataReceived += (_, e) => writer?.WriteLine(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = WorkerProcess.Start(settings, log);
         _processes.Add(process);
         return process;
     }

@@ -2,6 +2,7 @@ using Cybex.Report.Domain.Queries;
 using Cybex.Report.Domain.Tahoe;
 using System.Diagnostics;
 using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
 using Cybex.Report.Testing;
 using Xunit;
 
@@ -148,5 +149,33 @@ public class CliTests
 
         Assert.True(code == 0, err);
         Assert.Equal(3, BsonDocument.Parse(output)["data"].ToInt32());
+    }
+
+    [Fact]
+    public async Task Bench_measures_a_worker_process_on_both_paths_and_writes_typed_figures()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output, err) = await RunAsync(["bench", "--events", "20", "--queries", "6", "--idle-seconds", "0", "--via", "both", "--json", json],
+                new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+
+            Assert.True(code == 0, err + output);
+            Assert.Contains("bus vs tdql:", output);
+            var runs = BsonSerializer.Deserialize<BsonArray>(await File.ReadAllTextAsync(json));
+            Assert.Equal(["tdql", "bus"], runs.Select(r => r["via"].AsString));
+            foreach (var run in runs.Select(r => r.AsBsonDocument))
+            {
+                Assert.Equal(6, run["answered"].ToInt32());
+                Assert.True(run["worker_cpu_ms_per_report"].ToDouble() > 0);
+                Assert.True(run["report_db_scans_per_report"].ToDouble() > 0);
+            }
+            Assert.True(runs[0]["commands_per_report_by_role"]["report"].ToDouble() > 0);
+            Assert.True(runs[1]["commands_per_report_by_role"]["query"].ToDouble() > 0);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
     }
 }

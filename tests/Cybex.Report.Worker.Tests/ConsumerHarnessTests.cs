@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
 using Xunit;
 
 namespace Cybex.Report.Worker.Tests;
@@ -59,8 +60,40 @@ public class ConsumerHarnessTests : IAsyncLifetime
         var claims = new ClaimStore(env.Mongo, env.Clock);
         var waiting = (await claims.WaitingAsync(100, CancellationToken.None)).Single(d => d["_hash"] == pending.TdqlHash);
         var claim = Assert.Single((await claims.ClaimBatchAsync([waiting], NodaTime.Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
-        return new ReportRequested(claim.TdqlHash, claim.ClaimId, DateTimeOffset.UtcNow, claim.Attempt);
+        return new ReportRequested(claim.TdqlHash, claim.ClaimId, DateTimeOffset.UtcNow, claim.Attempt, claim.Tdql!.ToBson());
     }
+
+    [Fact]
+    public async Task A_request_carrying_a_forged_tdql_is_answered_from_the_stored_one()
+    {
+        var (env, harness) = (_env, _harness);
+        var request = await ClaimedRequestAsync(env, "count", CountText, "alice");
+        var forged = BsonSerializer.Deserialize<BsonDocument>(request.Tdql!);
+        // Same hash and edges, another user: answered from this copy, the report would be made for bob's orgs.
+        forged["data"]["userid"] = new BsonArray { env.UserId("bob") };
+
+        await harness.Bus.Publish(request with { Tdql = forged.ToBson() });
+
+        Assert.True(await harness.Published.Any<ReportCompleted>(m => m.Context.Message.TdqlHash == request.TdqlHash));
+        var completed = harness.Published.Select<ReportCompleted>().First(m => m.Context.Message.TdqlHash == request.TdqlHash).Context.Message;
+        var report = await new TdqlStore(env.Mongo).FindReportAsync(completed.ReportId, CancellationToken.None);
+        Assert.Equal(env.UserId("alice"), report!["userid"].AsString);
+        Assert.Equal(env.UserId("alice"), (await new TdqlStore(env.Mongo).FindAsync(request.TdqlHash, CancellationToken.None))!.Tdql.UserId);
+    }
+
+    [Fact]
+    public async Task A_request_whose_carried_tdql_is_not_bson_is_answered_from_the_stored_one()
+    {
+        var (env, harness) = (_env, _harness);
+        var request = await ClaimedRequestAsync(env, "count", CountText, "alice");
+
+        await harness.Bus.Publish(request with { Tdql = [1, 2, 3] });
+
+        Assert.True(await harness.Published.Any<ReportCompleted>(m => m.Context.Message.TdqlHash == request.TdqlHash && m.Context.Message.Status == Tdql.StatusReady));
+        Assert.False(await harness.Published.Any<Fault<ReportRequested>>());
+    }
+
+    private const string CountText = """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""";
 
     [Fact]
     public async Task Report_requested_produces_a_stored_report_and_announces_it()

@@ -8,22 +8,13 @@ namespace Cybex.Report.Worker.Tests;
 
 public class ObservabilityTests
 {
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     [Fact]
     public async Task Health_and_prometheus_endpoints_report_the_running_worker()
     {
         await using var env = new TestEnvironment();
         await env.LoadFixtureAsync();
-        var healthPort = FreePort();
-        var metricsPort = FreePort();
+        var healthPort = FreePorts.Next();
+        var metricsPort = FreePorts.Next();
         await env.StartWorkerAsync(s =>
         {
             s["Observability:HealthPort"] = healthPort.ToString();

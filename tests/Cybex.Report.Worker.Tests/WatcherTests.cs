@@ -66,14 +66,16 @@ public class WatcherTests
         services.AddSingleton(env.Clock);
         services.AddMassTransitTestHarness(x => x.UsingInMemory((ctx, cfg) => cfg.ConfigurePublish(p => p.UseFilter(outage))));
         await using var provider = services.BuildServiceProvider(true);
-        var harness = provider.GetRequiredService<ITestHarness>();
-        await harness.Start();
         var store = new TdqlStore(env.Mongo);
         var first = new List<PendingQuery>();
+        // All three wait before anything runs: the harness starts the hosted watcher too, and a poll between two
+        // submissions would claim (and hold back) only some of them.
         for (var i = 0; i < 3; i++)
         {
             first.Add(await env.Submitter.SubmitTextAsync("count", $$"""{"data": "\"203.0.113.45\"", "from": "\"{{i + 1}}\"", "sub_type": "\"ipv4\""}""", env.UserId("alice"), CancellationToken.None));
         }
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
         var watcher = provider.GetServices<IHostedService>().OfType<TdqlWatcher>().Single();
         await watcher.StartAsync(CancellationToken.None);
         try

@@ -20,6 +20,9 @@ public enum AnswerResult
 
     /// <summary>The claim was lost before the report was stored (its lease expired and another took over).</summary>
     ClaimLost,
+
+    /// <summary>The TDQL changed while its report was made (an API redo): the report is not the TDQL's, nothing is announced.</summary>
+    Superseded,
 }
 
 /// <summary>The outcome of answering one TDQL, with what the reply to the API and the log need.</summary>

@@ -13,8 +13,9 @@ public interface ITdqlStore
 
     /// <summary>
     /// Stores the report and points the TDQL at it with its new status, only if the TDQL still has the edges it
-    /// was read with (an API redo in the meantime is not overwritten). Returns the report as stored.
+    /// was read with (an API redo in the meantime is not overwritten). False when the TDQL had changed: the report
+    /// is stored, but it is not the TDQL's.
     /// </summary>
     /// <exception cref="ReportNotStorableException">The store refuses this report for good.</exception>
-    Task<BsonDocument> CompleteAsync(StoredTdql tdql, BsonDocument report, string status, CancellationToken ct);
+    Task<bool> CompleteAsync(StoredTdql tdql, BsonDocument report, string status, CancellationToken ct);
 }

@@ -47,11 +47,14 @@ public sealed class QueryAnswerer
         return await AnswerAsync(stored, commit, giveUp, ct);
     }
 
-    /// <summary>As above for a TDQL the caller has just written and claimed itself, so it need not be read again.</summary>
-    public Task<AnsweredQuery> AnswerClaimedAsync(StoredTdql claimed, Func<CancellationToken, Task<bool>> commit, CancellationToken ct) =>
-        AnswerAsync(claimed, commit, null, ct);
-
-    private async Task<AnsweredQuery> AnswerAsync(StoredTdql stored, Func<CancellationToken, Task<bool>> commit, string? giveUp, CancellationToken ct)
+    /// <summary>
+    /// As above for a TDQL the caller already holds as claimed (written by itself, or carried by the request from
+    /// the watcher that claimed it), so it need not be read again. Should it have changed meanwhile, the store's
+    /// compare-and-set says so and the TDQL is read once to tell a redelivery from a redo.
+    /// </summary>
+    /// <param name="plainQdata">The TDQL's qdata already decrypted by the caller (a bus query it has just stored),
+    /// so the private-key operation is not done twice.</param>
+    public async Task<AnsweredQuery> AnswerAsync(StoredTdql stored, Func<CancellationToken, Task<bool>> commit, string? giveUp, CancellationToken ct, byte[]? plainQdata = null)
     {
         var tdql = stored.Tdql;
         // Idempotent: a redelivered request re-announces the stored report instead of recomputing it.
@@ -71,7 +74,7 @@ public sealed class QueryAnswerer
         {
             try
             {
-                outcome = await GenerateAsync(tdql, ct);
+                outcome = await GenerateAsync(tdql, ct, plainQdata);
             }
             catch (Exception e) when (IsPermanent(e))
             {
@@ -87,18 +90,28 @@ public sealed class QueryAnswerer
             report = outcome.ToDocument(tdql.QType, tdql.UserId, _clock.GetCurrentInstant());
         }
         if (!await commit(ct)) return new AnsweredQuery(AnswerResult.ClaimLost, tdql, null, outcome.Status);
+        bool taken;
         try
         {
-            report = await _store.CompleteAsync(stored, report, outcome.Status, ct);
+            taken = await _store.CompleteAsync(stored, report, outcome.Status, ct);
         }
         catch (Exception e) when (IsPermanent(e))
         {
             // The store refused this document where the check above could not tell: the query fails with a report that fits.
             permanent = $"{e.GetType().Name}: {e.Message}";
             outcome = ReportOutcome.Failed(ReportOutcome.ServerErrorText);
-            report = await _store.CompleteAsync(stored, outcome.ToDocument(tdql.QType, tdql.UserId, _clock.GetCurrentInstant()), outcome.Status, ct);
+            report = outcome.ToDocument(tdql.QType, tdql.UserId, _clock.GetCurrentInstant());
+            taken = await _store.CompleteAsync(stored, report, outcome.Status, ct);
         }
-        return new AnsweredQuery(AnswerResult.Answered, tdql, report, outcome.Status, permanent);
+        if (taken) return new AnsweredQuery(AnswerResult.Answered, tdql, report, outcome.Status, permanent);
+        // Finished meanwhile under this claim (a redelivered request whose first copy got there): announced again.
+        // Anything else is a redo by the API, which the watcher claims and answers afresh.
+        var now = await _store.FindAsync(tdql.Hash, ct);
+        if (now?.Tdql is { IsFinished: true } done && await _store.FindReportAsync(done.ReportId, ct) is { } finishedReport)
+        {
+            return new AnsweredQuery(AnswerResult.Reannounced, done, finishedReport, done.Status);
+        }
+        return new AnsweredQuery(AnswerResult.Superseded, tdql, null, now?.Tdql.Status ?? "");
     }
 
     /// <summary>Faults that no retry can mend: a document or value in a shape the code cannot read or write.</summary>
@@ -107,11 +120,11 @@ public sealed class QueryAnswerer
             or ArgumentException or ReportNotStorableException;
 
     /// <summary>The report's outcome without storing anything: rejections become failed outcomes, faults escape.</summary>
-    public async Task<ReportOutcome> GenerateAsync(Tdql tdql, CancellationToken ct)
+    public async Task<ReportOutcome> GenerateAsync(Tdql tdql, CancellationToken ct, byte[]? plainQdata = null)
     {
         try
         {
-            var qdata = QueryDecoder.Decode(tdql.QData, tdql.Encrypted, _cipher);
+            var qdata = plainQdata is null ? QueryDecoder.Decode(tdql.QData, tdql.Encrypted, _cipher) : QueryDecoder.FromPlain(plainQdata);
             var query = QueryValidator.Validate(tdql.QType, qdata);
             var range = _dtRange.Resolve(query.From, query.To, query.Last, query.TzName);
             var user = await _identity.FindUserAsync(tdql.UserId, ct)

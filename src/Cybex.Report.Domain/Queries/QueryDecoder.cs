@@ -17,6 +17,12 @@ public static class QueryDecoder
             if (cipher is null || !cipher.CanDecrypt) throw new QueryDecodeException("the query is encrypted and no private key is configured");
             bytes = cipher.Decrypt(bytes);
         }
+        return FromPlain(bytes);
+    }
+
+    /// <summary>Decrypted (or never encrypted) qdata bytes → the qdata value.</summary>
+    public static BsonValue FromPlain(byte[] bytes)
+    {
         string text;
         try
         {

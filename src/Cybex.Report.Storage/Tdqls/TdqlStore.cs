@@ -27,7 +27,7 @@ public sealed class TdqlStore(MongoContext mongo) : ITdqlStore
     /// Stores the report (D9: same content hash, latest requester's userid, timestamp and pages) with the TDQL's
     /// new child attributes, and sets report_id and status together in one update (D10).
     /// </summary>
-    public async Task<BsonDocument> CompleteAsync(StoredTdql tdql, BsonDocument report, string status, CancellationToken ct)
+    public async Task<bool> CompleteAsync(StoredTdql tdql, BsonDocument report, string status, CancellationToken ct)
     {
         var doc = tdql.Document;
         var reportHash = report["_hash"].AsString;
@@ -53,20 +53,27 @@ public sealed class TdqlStore(MongoContext mongo) : ITdqlStore
         // Matching the edges as read means an API redo in the meantime (new socket, status wait) is not
         // overwritten: the watcher claims the redo and answers it afresh.
         writes.Add(new UpdateOneModel<BsonDocument>(TdqlFilters.Of(tdql.Hash) & F.Eq("_cref", doc["_cref"]) & F.Eq("_ref", doc["_ref"]), set));
+        BulkWriteResult<BsonDocument> result;
         try
         {
-            await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
+            result = await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
         }
         catch (Exception e) when (IsTooLarge(e))
         {
             throw new ReportNotStorableException($"report_db refused the report: {e.Message}", e);
         }
-        return report;
+        // Every upsert either matched or inserted; only the TDQL's compare-and-set can match nothing. Counted this way
+        // it holds whether or not a write changed its document (a report rewritten with the same content).
+        return result.MatchedCount + result.Upserts.Count == writes.Count;
     }
 
-    /// <summary>As above, building the report document from an outcome (tools and tests).</summary>
-    public Task<BsonDocument> CompleteAsync(StoredTdql tdql, ReportOutcome outcome, Instant now, CancellationToken ct) =>
-        CompleteAsync(tdql, outcome.ToDocument(tdql.Tdql.QType, tdql.Tdql.UserId, now), outcome.Status, ct);
+    /// <summary>As above, building the report document from an outcome (tools and tests); returns the report.</summary>
+    public async Task<BsonDocument> CompleteAsync(StoredTdql tdql, ReportOutcome outcome, Instant now, CancellationToken ct)
+    {
+        var report = outcome.ToDocument(tdql.Tdql.QType, tdql.Tdql.UserId, now);
+        await CompleteAsync(tdql, report, outcome.Status, ct);
+        return report;
+    }
 
     // BSONObjectTooLarge, and too large after update: the same document never fits.
     private static bool IsTooLarge(Exception e) =>
@@ -77,11 +84,17 @@ public sealed class TdqlStore(MongoContext mongo) : ITdqlStore
     public static WriteModel<BsonDocument> InsertIfAbsent(BsonDocument doc) =>
         new UpdateOneModel<BsonDocument>(F.Eq("_hash", doc["_hash"].AsString), new BsonDocument("$setOnInsert", doc)) { IsUpsert = true };
 
+    /// <summary>As below, writing the status child too; true when the TDQL was moved.</summary>
+    public async Task<bool> TrySetStatusAsync(BsonDocument tdqlDoc, string status, FilterDefinition<BsonDocument> condition, CancellationToken ct) =>
+        await TrySetStatusAsync(tdqlDoc, status, condition, withChildren: true, ct) is not null;
+
     /// <summary>
     /// Moves a TDQL to another status the way the API's TAHOE edit does (new status child, edges swapped), as a
     /// compare-and-set: only if it still has the edges it was read with and matches <paramref name="condition"/>.
+    /// Returns the TDQL as edited, or null when it had changed.
     /// </summary>
-    public async Task<bool> TrySetStatusAsync(BsonDocument tdqlDoc, string status, FilterDefinition<BsonDocument> condition, CancellationToken ct)
+    /// <param name="withChildren">False when the caller has just written the status child in the same moment (a batch).</param>
+    public async Task<BsonDocument?> TrySetStatusAsync(BsonDocument tdqlDoc, string status, FilterDefinition<BsonDocument> condition, bool withChildren, CancellationToken ct)
     {
         var (updated, children) = TdqlDocuments.ReplaceChildren(tdqlDoc, new Dictionary<string, BsonValue> { ["status"] = status });
         var filter = TdqlFilters.Of(tdqlDoc["_hash"].AsString) & condition & F.Eq("_cref", tdqlDoc["_cref"]) & F.Eq("_ref", tdqlDoc["_ref"]);
@@ -91,18 +104,34 @@ public sealed class TdqlStore(MongoContext mongo) : ITdqlStore
             .Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]);
         // One ordered round trip: the status child first (so the TDQL never points at a missing one), then the
         // compare-and-set. The child upsert never counts as modified, so the TDQL's update alone decides.
-        var writes = children.Select(InsertIfAbsent).Append(new UpdateOneModel<BsonDocument>(filter, update));
+        var writes = (withChildren ? children.Select(InsertIfAbsent) : []).Append(new UpdateOneModel<BsonDocument>(filter, update));
         var result = await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
-        return result.ModifiedCount == 1;
+        return result.ModifiedCount == 1 ? updated : null;
     }
 
     /// <summary>
-    /// Writes a TDQL and its children in one round trip, the TDQL only if no TDQL of its hash exists yet. True when
-    /// this call created it.
+    /// The TDQL of a hash and which of the other documents report_db holds already, in one read: what TAHOE's
+    /// dedup-on-construct looks up before it writes, for one scan of report_db instead of one per document.
     /// </summary>
-    public async Task<bool> InsertTdqlIfAbsentAsync(BsonDocument tdql, IEnumerable<BsonDocument> children, CancellationToken ct)
+    /// <exception cref="MalformedTdqlException">The TDQL is there but not in the API's shape.</exception>
+    public async Task<(StoredTdql? Tdql, IReadOnlySet<string> Present)> FindWithAsync(string hash, IEnumerable<string> others, CancellationToken ct)
     {
-        var writes = children.Select(InsertIfAbsent).ToList();
+        var docs = await mongo.ReportDb.Find(TdqlFilters.Of(hash) | F.In("_hash", others)).Project(WithoutId).ToListAsync(ct);
+        var tdql = docs.FirstOrDefault(d => d.GetValue("_hash", BsonNull.Value) == hash && d.GetValue("itype", BsonNull.Value) == "object"
+            && d.GetValue("sub_type", BsonNull.Value) == "query" && !d.Contains(TdqlFilters.MalformedField));
+        var present = docs.Where(d => d.GetValue("_hash", BsonNull.Value).IsString).Select(d => d["_hash"].AsString).ToHashSet();
+        return (tdql is null ? null : StoredTdql.Parse(tdql), present);
+    }
+
+    /// <summary>
+    /// Writes a TDQL and the children the caller found absent (<see cref="FindWithAsync"/>), the TDQL only if no
+    /// TDQL of its hash exists yet. The children are inserted, as TAHOE inserts what it did not find: a writer racing
+    /// to store the same new child may leave a second copy of it, as two API processes may. True when this call
+    /// created the TDQL.
+    /// </summary>
+    public async Task<bool> InsertTdqlIfAbsentAsync(BsonDocument tdql, IEnumerable<BsonDocument> absentChildren, CancellationToken ct)
+    {
+        var writes = absentChildren.Select(c => (WriteModel<BsonDocument>)new InsertOneModel<BsonDocument>(c)).ToList();
         writes.Add(new UpdateOneModel<BsonDocument>(TdqlFilters.Of(tdql["_hash"].AsString), new BsonDocument("$setOnInsert", tdql)) { IsUpsert = true });
         var result = await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
         return result.Upserts.Any(u => u.Index == writes.Count - 1);

@@ -1,5 +1,6 @@
-using Cybex.Report.Domain.Queries;
 using System.Diagnostics.Metrics;
+using Cybex.Report.Domain.Queries;
+using Cybex.Report.Storage;
 
 namespace Cybex.Report.Worker.Health;
 
@@ -20,8 +21,12 @@ public sealed class WorkerMetrics : IDisposable
     private readonly Counter<long> _malformed;
     private readonly Counter<long> _busQueries;
 
-    public WorkerMetrics()
+    public WorkerMetrics(CommandCounter commands)
     {
+        // What each part of the worker costs the database, by collection: how the report_db scans are counted.
+        _meter.CreateObservableCounter("cybex_db_commands", () => commands.ByRole.Select(kv =>
+            new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("role", kv.Key.Role), new KeyValuePair<string, object?>("collection", kv.Key.Collection))),
+            description: "Database commands by worker role and collection");
         _reports = _meter.CreateCounter<long>("cybex_reports", description: "Reports finished, by type and status");
         _duration = _meter.CreateHistogram<double>("cybex_report_duration", "ms", "Time to generate and store one report");
         _commands = _meter.CreateHistogram<long>("cybex_report_db_commands", description: "Database commands per report");

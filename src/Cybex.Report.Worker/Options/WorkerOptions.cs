@@ -41,7 +41,7 @@ public sealed class WorkerOptions
     [Range(1, 60000)]
     public int PollMinMilliseconds { get; set; } = 10;
 
-    /// <summary>How long the watcher keeps polling at the minimum interval after it last found work.</summary>
+    /// <summary>How long after it last found work the watcher backs off only to four minimum intervals (then to idle).</summary>
     [Range(0, 600000)]
     public int PollHotMilliseconds { get; set; } = 1000;
 

@@ -37,6 +37,7 @@ public sealed class SubmitReportQueryConsumer(
     {
         var q = context.Message;
         var ct = context.CancellationToken;
+        using var commands = CommandCounter.Begin("query");
         if (Refusal(q) is { } refusal)
         {
             await RejectAsync(context, refusal);
@@ -64,10 +65,15 @@ public sealed class SubmitReportQueryConsumer(
         var hash = TahoeHash.Tdql(q.QType, qhash, q.UserId, now);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["Tdql"] = hash });
 
+        // The query as it would be written new, so one read finds both an earlier TDQL of the hour and which of
+        // the new one's children report_db has already.
+        var (fresh, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, now, q.Encrypted, Tdql.StatusProcessing, TdqlSocket.Bus);
         Tdql? existing;
+        IReadOnlySet<string> present;
         try
         {
-            existing = (await store.FindAsync(hash, ct))?.Tdql;
+            var (found, stored) = await store.FindWithAsync(hash, children.Select(c => c["_hash"].AsString), ct);
+            (existing, present) = (found?.Tdql, stored);
         }
         catch (MalformedTdqlException)
         {
@@ -90,16 +96,15 @@ public sealed class SubmitReportQueryConsumer(
         if (existing is null)
         {
             // A new query (the usual case): written already processing, under a lease written first, in two round trips.
-            var (doc, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, now, q.Encrypted, Tdql.StatusProcessing, TdqlSocket.Bus);
-            claimed = StoredTdql.Parse(doc);
-            claim = await claims.ClaimNewAsync(doc, children, _lease, ct);
+            claimed = StoredTdql.Parse(fresh);
+            claim = await claims.ClaimNewAsync(fresh, children.Where(c => !present.Contains(c["_hash"].AsString)).DistinctBy(c => c["_hash"].AsString), _lease, ct);
         }
         else
         {
             // A redo, or a TDQL the API left waiting: stored as the API first stores a TDQL (invalid), then claimed from
             // there, so no watcher takes it in between.
-            var (doc, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, existing.Timestamp, q.Encrypted, Tdql.StatusInvalid, TdqlSocket.Bus);
-            await store.InsertTdqlAsync(doc, children, ct);
+            var (doc, redoChildren) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, existing.Timestamp, q.Encrypted, Tdql.StatusInvalid, TdqlSocket.Bus);
+            await store.InsertTdqlAsync(doc, redoChildren, ct);
             claim = (await claims.ClaimBatchAsync([doc], Tdql.StatusInvalid, _lease, 1, ct)).Won.SingleOrDefault();
             claimed = StoredTdql.Parse(TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing }).Tdql);
         }
@@ -111,10 +116,10 @@ public sealed class SubmitReportQueryConsumer(
         }
         var started = Stopwatch.GetTimestamp();
         AnsweredQuery result;
-        using var commands = CommandCounter.Begin();
+        using var answering = CommandCounter.Begin();
         await using (new LeaseKeeper(claims, hash, claim.ClaimId, _lease, logger))
         {
-            result = await answerer.AnswerClaimedAsync(claimed, token => claims.MarkAnsweredAsync(hash, claim.ClaimId, _lease, token), ct);
+            result = await answerer.AnswerAsync(claimed, token => claims.MarkAnsweredAsync(hash, claim.ClaimId, _lease, token), null, ct, plain);
         }
         // No socket to send a nonce to: the response is the answer, so the claim's lease goes here.
         await claims.ReplyDoneAsync(hash, claim.ClaimId, ct);
@@ -123,7 +128,7 @@ public sealed class SubmitReportQueryConsumer(
             await RespondWhenFinishedAsync(context, hash);
             return;
         }
-        metrics.ReportFinished(result.Tdql.QType, result.Status, Stopwatch.GetElapsedTime(started), commands.Commands, false);
+        metrics.ReportFinished(result.Tdql.QType, result.Status, Stopwatch.GetElapsedTime(started), answering.Commands, false);
         logger.LogInformation("Bus query answered: {QType} report {Report} is {Status}", result.Tdql.QType, result.Report["_hash"].AsString, result.Status);
         await RespondAsync(context, hash, result.Report, result.Status);
     }

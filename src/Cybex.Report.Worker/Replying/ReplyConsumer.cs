@@ -1,5 +1,6 @@
 using Cybex.Report.Contracts;
 using Cybex.Report.Domain.Answering;
+using Cybex.Report.Storage;
 using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Worker.Health;
 using Cybex.Report.Storage.Claims;
@@ -23,29 +24,12 @@ public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSende
         var message = context.Message;
         var ct = context.CancellationToken;
         if (!TdqlHashes.IsValid(message.TdqlHash)) return;
-        Tdql tdql;
-        try
-        {
-            var stored = await store.FindAsync(message.TdqlHash, ct);
-            if (stored is null)
-            {
-                logger.LogWarning("TDQL {Tdql} vanished before its reply", message.TdqlHash);
-                return;
-            }
-            tdql = stored.Tdql;
-        }
-        catch (MalformedTdqlException e)
-        {
-            logger.LogWarning("TDQL {Tdql} cannot be replied to: {Reason}", message.TdqlHash, e.Reason);
-            return;
-        }
-        // The API reads report_id as soon as the nonce arrives: only reply for the report the TDQL points at.
-        if (!tdql.IsFinished || tdql.ReportId != message.ReportId)
-        {
-            logger.LogInformation("TDQL {Tdql} changed since its report (status {Status}); no reply for the old report", message.TdqlHash, tdql.Status);
-            return;
-        }
-        if (tdql.Socket.IsBus)
+        using var commands = CommandCounter.Begin("reply");
+        // The socket comes with the completion, which its consumer sent only once the TDQL took the report; the
+        // claim's lease (taken below) says whether it is still owed. Only a completion without one reads the TDQL.
+        var socket = message.Reply is { } r ? new TdqlSocket(r.Host, r.Port, r.Nonce) : await SocketOfAsync(message, ct);
+        if (socket is null) return;
+        if (socket.IsBus)
         {
             // A bus query answered by the watcher's path (it claimed the TDQL first): its response went on the bus.
             await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, ct);
@@ -54,7 +38,7 @@ public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSende
         (string Host, int Port) target;
         try
         {
-            target = sender.Target(tdql.Socket);
+            target = sender.Target(socket);
         }
         catch (ReplyRefusedException e)
         {
@@ -71,7 +55,7 @@ public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSende
         }
         // Taken means this delivery is the claim's only one: a broker hiccup cancelling the consume must not cut it
         // off half-way (a redelivery would find the reply taken). The sender's own timeouts bound it.
-        var delivery = await sender.SendAsync(tdql.Socket, CancellationToken.None);
+        var delivery = await sender.SendAsync(socket, CancellationToken.None);
         if (delivery.Delivered)
         {
             await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, CancellationToken.None);
@@ -91,6 +75,34 @@ public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSende
     /// gone; should its process have died mid-send, the mark grows stale and this delivery takes over. Not
     /// cancellable: a broker hiccup must not cut a take or a send half-way (the redelivery would find it taken).
     /// </summary>
+    /// <summary>The socket of a TDQL still pointing at the completed report, or null (logged) when there is nothing to reply to.</summary>
+    private async Task<TdqlSocket?> SocketOfAsync(ReportCompleted message, CancellationToken ct)
+    {
+        Tdql tdql;
+        try
+        {
+            var stored = await store.FindAsync(message.TdqlHash, ct);
+            if (stored is null)
+            {
+                logger.LogWarning("TDQL {Tdql} vanished before its reply", message.TdqlHash);
+                return null;
+            }
+            tdql = stored.Tdql;
+        }
+        catch (MalformedTdqlException e)
+        {
+            logger.LogWarning("TDQL {Tdql} cannot be replied to: {Reason}", message.TdqlHash, e.Reason);
+            return null;
+        }
+        // The API reads report_id as soon as the nonce arrives: only reply for the report the TDQL points at.
+        if (!tdql.IsFinished || tdql.ReportId != message.ReportId)
+        {
+            logger.LogInformation("TDQL {Tdql} changed since its report (status {Status}); no reply for the old report", message.TdqlHash, tdql.Status);
+            return null;
+        }
+        return tdql.Socket;
+    }
+
     private async Task<bool> TakeAsync(ReportCompleted message)
     {
         while (true)

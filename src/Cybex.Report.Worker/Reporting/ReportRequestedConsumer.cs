@@ -9,6 +9,8 @@ using Cybex.Report.Worker.Options;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
 using NodaTime;
 
 namespace Cybex.Report.Worker.Reporting;
@@ -28,6 +30,7 @@ public sealed class ReportRequestedConsumer(
     {
         var message = context.Message;
         var ct = context.CancellationToken;
+        using var commands = CommandCounter.Begin("report");
         if (!TdqlHashes.IsValid(message.TdqlHash))
         {
             Drop("malformed TDQL hash", "Dropped a ReportRequested with a malformed TDQL hash");
@@ -48,10 +51,13 @@ public sealed class ReportRequestedConsumer(
         // must find its claim still there when the request is redelivered.
         await using var keeper = new LeaseKeeper(claims, message.TdqlHash, message.ClaimId, _lease, logger);
         AnsweredQuery result;
-        using var commands = CommandCounter.Begin();
+        Task<bool> Commit(CancellationToken token) => claims.MarkAnsweredAsync(message.TdqlHash, message.ClaimId, _lease, token);
         try
         {
-            result = await answerer.AnswerAsync(message.TdqlHash, token => claims.MarkAnsweredAsync(message.TdqlHash, message.ClaimId, _lease, token), giveUp, ct);
+            // A redelivery after the store reads what was stored instead of answering from the copy it carries.
+            result = !held.Answered && Carried(message) is { } carried
+                ? await answerer.AnswerAsync(carried, Commit, giveUp, ct)
+                : await answerer.AnswerAsync(message.TdqlHash, Commit, giveUp, ct);
         }
         catch (MalformedTdqlException e)
         {
@@ -78,6 +84,9 @@ public sealed class ReportRequestedConsumer(
             case AnswerResult.ClaimLost:
                 Drop("claim lost", "TDQL {Tdql} was taken over by another claim before its report was stored; nothing written", message.TdqlHash);
                 return;
+            case AnswerResult.Superseded:
+                Drop("superseded", "TDQL {Tdql} changed while its report was made (an API redo, now {Status}); it is answered afresh", message.TdqlHash, result.Status);
+                return;
         }
         if (result.PermanentError is { } error)
         {
@@ -90,7 +99,8 @@ public sealed class ReportRequestedConsumer(
         logger.LogInformation("TDQL {Tdql} {Outcome}: {QType} report {Report} is {Status} ({Commands} database commands, attempt {Attempt})",
             message.TdqlHash, reannounced ? "re-announced" : giveUp is null ? "answered" : "given up", tdql.QType, reportId, result.Status, commands.Commands, held.Attempt);
         await context.Publish(
-            new ReportCompleted(message.TdqlHash, reportId, result.Status, clock.GetCurrentInstant().ToDateTimeOffset(), message.ClaimId),
+            new ReportCompleted(message.TdqlHash, reportId, result.Status, clock.GetCurrentInstant().ToDateTimeOffset(), message.ClaimId,
+                new ReplySocket(tdql.Socket.Host, tdql.Socket.Port, tdql.Socket.Nonce)),
             publish => publish.MessageId = MessageIds.For("completed", message.TdqlHash, message.ClaimId));
 
         async Task TryRecordAsync(string text)
@@ -103,6 +113,29 @@ public sealed class ReportRequestedConsumer(
             {
                 logger.LogWarning("Could not record the error of TDQL {Tdql}: {Error}", message.TdqlHash, e.GetType().Name);
             }
+        }
+    }
+
+    /// <summary>
+    /// The TDQL the request carries, if it reads as one, is the request's TDQL and is consistent with itself;
+    /// anything else (a message is hostile input) and the stored TDQL is read instead.
+    /// </summary>
+    private static StoredTdql? Carried(ReportRequested message)
+    {
+        if (message.Tdql is not { Length: > 0 } bson) return null;
+        try
+        {
+            var stored = StoredTdql.Parse(BsonSerializer.Deserialize<BsonDocument>(bson));
+            if (stored.Hash != message.TdqlHash) return null;
+            // The store's compare-and-set pins the edges, so the fields must be the ones the edges name: rebuilt from
+            // them, the TDQL must have its own hash and exactly its edges (a copy with another userid does not).
+            var t = stored.Tdql;
+            var (rebuilt, _) = TdqlDocuments.Build(t.QType, t.QHash, t.QData, t.UserId, t.Timestamp, t.Encrypted, t.Status, t.Socket, t.ReportId);
+            return rebuilt["_hash"] == stored.Document["_hash"] && rebuilt["_cref"] == stored.Document["_cref"] && rebuilt["_ref"] == stored.Document["_ref"] ? stored : null;
+        }
+        catch (Exception e) when (e is MalformedTdqlException or FormatException or BsonException or EndOfStreamException or InvalidOperationException or ArgumentException)
+        {
+            return null;
         }
     }
 

@@ -1,6 +1,7 @@
 using Cybex.Report.Contracts;
 using System.Diagnostics;
 using Cybex.Report.Domain;
+using Cybex.Report.Storage;
 using Cybex.Report.Storage.Claims;
 using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Worker.Health;
@@ -39,11 +40,13 @@ public sealed class TdqlWatcher(
         var expiredScanEvery = Duration.FromSeconds(Math.Clamp(_options.LeaseSeconds / 4.0, 1, 30));
         var nextExpiredScan = Instant.MinValue;
         var hot = TimeSpan.FromMilliseconds(_options.PollHotMilliseconds);
+        var hotCap = TimeSpan.FromMilliseconds(_options.PollMinMilliseconds * 4);
         long? lastWork = null;
         logger.LogInformation("TDQL watcher started: lease {Lease}s, poll {Min}-{Idle} ms", _options.LeaseSeconds, _options.PollMinMilliseconds, _options.PollIdleMilliseconds);
         while (!stoppingToken.IsCancellationRequested)
         {
             var claimed = 0;
+            using var commands = CommandCounter.Begin("watcher");
             try
             {
                 // While earlier claims are still unannounced the broker is unreachable: claiming more would only
@@ -63,10 +66,11 @@ public sealed class TdqlWatcher(
                     }
                     claimed += await AnnounceAsync(await ClaimWaitingAsync(stoppingToken), stoppingToken);
                 }
-                // Stay quick for a moment after work (queries come in bursts), then back off towards idle.
+                // Quick again after work (queries come in bursts); every empty poll doubles the wait, only up to a few
+                // minimum intervals for a moment after work (the next query of a client is likely near), then up to idle.
                 if (claimed > 0) lastWork = Stopwatch.GetTimestamp();
-                delay = _unannounced.Count > 0 ? idle
-                    : lastWork is { } last && Stopwatch.GetElapsedTime(last) < hot ? TimeSpan.FromMilliseconds(_options.PollMinMilliseconds) : Min(delay * 2, idle);
+                var cap = lastWork is { } last && Stopwatch.GetElapsedTime(last) < hot ? Min(hotCap, idle) : idle;
+                delay = _unannounced.Count > 0 ? idle : claimed > 0 ? TimeSpan.FromMilliseconds(_options.PollMinMilliseconds) : Min(delay * 2, cap);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -238,7 +242,7 @@ public sealed class TdqlWatcher(
     private async Task<bool> TryPublishAsync(Announcement a, CancellationToken ct)
     {
         var claim = a.Claim;
-        var message = new ReportRequested(claim.TdqlHash, claim.ClaimId, claim.ClaimedAt.ToDateTimeOffset(), claim.Attempt);
+        var message = new ReportRequested(claim.TdqlHash, claim.ClaimId, claim.ClaimedAt.ToDateTimeOffset(), claim.Attempt, claim.Tdql?.ToBson());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(_options.PublishTimeoutSeconds));
         try

@@ -19,11 +19,13 @@ public sealed class InMemoryTdqlStore : ITdqlStore
 
     public Task<BsonDocument?> FindReportAsync(string reportHash, CancellationToken ct) => Task.FromResult(Reports.GetValueOrDefault(reportHash));
 
-    public Task<BsonDocument> CompleteAsync(StoredTdql tdql, BsonDocument report, string status, CancellationToken ct)
+    public Task<bool> CompleteAsync(StoredTdql tdql, BsonDocument report, string status, CancellationToken ct)
     {
         if (Refuse && !report["data"].IsString) throw new ReportNotStorableException("too large", new InvalidOperationException());
         Reports[report["_hash"].AsString] = report;
-        Completions.Add((tdql.Hash, report["_hash"].AsString, status));
-        return Task.FromResult(report);
+        // The compare-and-set: only a TDQL still as it was read takes the report.
+        var taken = Tdqls.TryGetValue(tdql.Hash, out var current) && current.Document["_ref"] == tdql.Document["_ref"];
+        if (taken) Completions.Add((tdql.Hash, report["_hash"].AsString, status));
+        return Task.FromResult(taken);
     }
 }

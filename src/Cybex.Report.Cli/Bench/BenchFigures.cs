@@ -1,0 +1,30 @@
+namespace Cybex.Report.Cli.Bench;
+
+/// <summary>Latency percentiles of one run, in milliseconds.</summary>
+public sealed record Latency(double P50, double P95, double P99, double Max);
+
+/// <summary>
+/// What one bench run measured. CPU is split by process: the worker (its own process, as deployed), the API double
+/// and bench itself (this process), and the database server. Database commands come from the worker's own
+/// <c>cybex_db_commands</c> counter, by role and collection.
+/// </summary>
+public sealed record BenchFigures(
+    string Via,
+    string Mode,
+    int? Concurrency,
+    int Queries,
+    int Answered,
+    int Lost,
+    int ArchiveDocuments,
+    double WallSeconds,
+    double ReportsPerSecond,
+    Latency LatencyMs,
+    double? FirstAnswerMs,
+    double WorkerCpuMsPerReport,
+    double? DatabaseCpuMsPerReport,
+    double BenchCpuMsPerReport,
+    IReadOnlyDictionary<string, double> CommandsPerReportByRole,
+    double ReportDbScansPerReport,
+    double LeaseCommandsPerReport,
+    double? IdleCommandsPerSecond,
+    double WorkerPeakMemoryMb);

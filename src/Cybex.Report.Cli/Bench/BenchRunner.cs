@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Cybex.Report.Cli.Commands;
+using Cybex.Report.Cli.Output;
+using Cybex.Report.Contracts;
+using Cybex.Report.Domain.Queries;
+using Cybex.Report.Domain.Tahoe;
+using Cybex.Report.Storage;
+using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Testing;
+using MassTransit;
+using MongoDB.Bson;
+using NodaTime;
+
+namespace Cybex.Report.Cli.Bench;
+
+/// <summary>
+/// One bench run: a scratch archive, the worker as its own process (as deployed), queries written as the API writes
+/// them (or sent on the bus), and what it cost whom.
+/// </summary>
+public static class BenchRunner
+{
+    public static async Task<BenchFigures> RunAsync(BenchConfig config, string mongoUrl, string? workerDirectory, CancellationToken ct)
+    {
+        var (events, queries, mode, concurrency, relatedPercent, idleSeconds, via, _) = config;
+        await using var databases = new ScratchDatabases("bench", mongoUrl);
+        var mongo = databases.Mongo;
+        await Common.PingAsync(mongo, ct);
+        var clock = SystemClock.Instance;
+        var archive = DemoArchive.Generate(events, 7, clock.GetCurrentInstant());
+        var (privatePem, publicPem) = KeyPairs.Generate();
+        var keyFile = Path.Combine(Path.GetTempPath(), databases.Name + ".pem");
+        KeyPairs.WritePrivate(keyFile, privatePem);
+        var prefix = databases.Name + "-";
+        var (metricsPort, healthPort) = (FreePorts.Next(), FreePorts.Next());
+        var settings = InProcessWorker.Settings(databases.Options, keyFile, prefix);
+        settings["Observability:MetricsPort"] = metricsPort.ToString(CultureInfo.InvariantCulture);
+        settings["Observability:HealthPort"] = healthPort.ToString(CultureInfo.InvariantCulture);
+        settings["Worker:PollIdleMilliseconds"] = "1000";
+        Process? worker = null;
+        IBusControl? bus = null;
+        try
+        {
+            await ImportCommand.Upsert(mongo.Archive, archive.ArchiveDocs, ct);
+            await ImportCommand.Upsert(mongo.Identity, archive.IdentityDocs, ct);
+            Console.WriteLine($"archive: {archive.ArchiveDocs.Count} documents, {events} events, 3 orgs; {queries} queries via {via}, {mode}{(mode == "closed" ? $" x{concurrency}" : "")}, {relatedPercent}% related");
+            worker = WorkerProcess.Start(settings, Environment.GetEnvironmentVariable("CYBEX_BENCH_WORKER_LOG"), workerDirectory);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            await WaitHealthyAsync(http, worker, healthPort, ct);
+            var publicKey = QueryCipher.FromPem(publicPem);
+            var submitter = new QuerySubmitter(new TdqlStore(mongo), publicKey, clock);
+            var writer = new ApiTdqlWriter(mongo);
+            IRequestClient<SubmitReportQuery>? requests = null;
+            if (via == "bus")
+            {
+                bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(settings["Bus:Host"], ushort.Parse(settings["Bus:Port"]!, CultureInfo.InvariantCulture), "/", h =>
+                {
+                    h.Username(settings["Bus:Username"]!);
+                    h.Password(settings["Bus:Password"]!);
+                }));
+                await bus.StartAsync(ct);
+                requests = bus.CreateRequestClient<SubmitReportQuery>(RequestTimeout.After(m: 10));
+            }
+            var plan = Plan(archive, queries + config.Warmup, relatedPercent);
+            // A closed loop measures the steady state: its first queries (the worker's first consume, publish and
+            // reply on each path) run before the window. A burst lands on a worker that has seen nothing.
+            var warmup = plan.Take(config.Warmup).ToList();
+            plan = plan.Skip(config.Warmup).ToList();
+            // Prepared before the window (encryption, listeners): what the API does before it writes is not the worker's.
+            var prepared = via == "tdql" && mode == "burst" ? plan.Select(q => submitter.Prepare(q.Type, q.Qdata, archive.UserHashes[q.User])).ToList() : null;
+
+            var dbPid = DatabasePid();
+            var self = Process.GetCurrentProcess();
+            var (workerCpu0, dbCpu0, selfCpu0) = (worker.TotalProcessorTime, ProcessCpu(dbPid), self.TotalProcessorTime);
+            var commands0 = await WorkerScrape.CommandsAsync(http, metricsPort, ct);
+            var latencies = new ConcurrentBag<double>();
+            var progress = new Progress("bench", queries);
+            var done = 0;
+            var lost = 0;
+            var wall = Stopwatch.StartNew();
+
+            void Answered(double ms)
+            {
+                latencies.Add(ms);
+                progress.Report(Interlocked.Increment(ref done));
+            }
+
+            void Lost()
+            {
+                Interlocked.Increment(ref lost);
+                progress.Report(Interlocked.Increment(ref done));
+            }
+
+            async Task WaitAsync(PendingQuery pending, Stopwatch since)
+            {
+                using var _ = pending;
+                if (await pending.WaitAsync(TimeSpan.FromSeconds(600), ct)) Answered(since.Elapsed.TotalMilliseconds);
+                else Lost();
+            }
+
+            async Task RunOne((string Type, BsonDocument Qdata, string User) q)
+            {
+                if (requests is not null)
+                {
+                    var message = new SubmitReportQuery(q.Type, publicKey.Encrypt(System.Text.Encoding.UTF8.GetBytes(Canonical.Of(q.Qdata))), true, archive.UserHashes[q.User]);
+                    // Latency runs from the send to the response: there is no TDQL for a watcher to see first.
+                    var timer = Stopwatch.StartNew();
+                    var response = await requests.GetResponse<ReportReady, ReportRejected>(message, ct);
+                    if (response.Is(out Response<ReportReady>? _)) Answered(timer.Elapsed.TotalMilliseconds);
+                    else Lost();
+                    return;
+                }
+                var one = submitter.Prepare(q.Type, q.Qdata, archive.UserHashes[q.User]);
+                await writer.WriteAsync([one], ct);
+                // Latency runs from the moment the TDQL is in the report database, as the watcher can first see it.
+                await WaitAsync(one.Pending, Stopwatch.StartNew());
+            }
+
+            foreach (var q in warmup) await RunOne(q);
+            progress = new Progress("bench", queries);
+            (done, lost) = (0, 0);
+            latencies.Clear();
+            (workerCpu0, dbCpu0, selfCpu0) = (RefreshedCpu(worker), ProcessCpu(dbPid), self.TotalProcessorTime);
+            commands0 = await WorkerScrape.CommandsAsync(http, metricsPort, ct);
+            wall.Restart();
+            if (prepared is not null)
+            {
+                // The burst lands at once: one insert of every TDQL and the children the API had not stored yet.
+                await writer.WriteAsync(prepared, ct);
+                var landed = Stopwatch.StartNew();
+                await Task.WhenAll(prepared.Select(p => WaitAsync(p.Pending, landed)));
+            }
+            else if (mode == "burst")
+            {
+                await Task.WhenAll(plan.Select(RunOne));
+            }
+            else
+            {
+                var next = -1;
+                await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+                {
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < plan.Count) await RunOne(plan[i]);
+                }));
+            }
+            wall.Stop();
+            progress.Done();
+            worker.Refresh();
+            var workerCpu = (worker.TotalProcessorTime - workerCpu0).TotalMilliseconds;
+            var dbCpu = (ProcessCpu(dbPid) - dbCpu0) * 1000;
+            var selfCpu = (self.TotalProcessorTime - selfCpu0).TotalMilliseconds;
+            var commands = WorkerScrape.Since(await WorkerScrape.CommandsAsync(http, metricsPort, ct), commands0);
+
+            double? idleRate = null;
+            if (idleSeconds > 0)
+            {
+                // Let the watcher back off to its idle interval before measuring idle traffic.
+                await Task.Delay(TimeSpan.FromSeconds(3), ct);
+                var idle0 = await WorkerScrape.CommandsAsync(http, metricsPort, ct);
+                await Task.Delay(TimeSpan.FromSeconds(idleSeconds), ct);
+                idleRate = WorkerScrape.Since(await WorkerScrape.CommandsAsync(http, metricsPort, ct), idle0).Values.Sum() / idleSeconds;
+            }
+
+            var sorted = latencies.Order().ToList();
+            var answered = Math.Max(1, sorted.Count);
+            double PerReport(double total) => Math.Round(total / answered, 2);
+            worker.Refresh();
+            return new BenchFigures(
+                via, mode, mode == "closed" ? concurrency : null, queries, sorted.Count, lost, archive.ArchiveDocs.Count,
+                Math.Round(wall.Elapsed.TotalSeconds, 3),
+                Math.Round(sorted.Count / wall.Elapsed.TotalSeconds, 2),
+                new Latency(Math.Round(ReplayRunner.Percentile(sorted, 0.50), 1), Math.Round(ReplayRunner.Percentile(sorted, 0.95), 1),
+                    Math.Round(ReplayRunner.Percentile(sorted, 0.99), 1), Math.Round(sorted.LastOrDefault(), 1)),
+                mode == "burst" && sorted.Count > 0 ? Math.Round(sorted[0], 1) : null,
+                PerReport(workerCpu),
+                dbPid is null ? null : PerReport(dbCpu),
+                PerReport(selfCpu),
+                commands.GroupBy(kv => kv.Key.Role).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => PerReport(g.Sum(kv => kv.Value))),
+                PerReport(commands.Where(kv => kv.Key.Collection == $"{databases.Options.ReportDatabase}.{databases.Options.Collection}").Sum(kv => kv.Value)),
+                PerReport(commands.Where(kv => kv.Key.Collection == $"{databases.Options.ReportDatabase}.report_leases").Sum(kv => kv.Value)),
+                idleRate is { } rate ? Math.Round(rate, 2) : null,
+                Math.Round(worker.PeakWorkingSet64 / 1048576.0, 1));
+        }
+        finally
+        {
+            if (bus is not null) await bus.StopAsync(CancellationToken.None);
+            if (worker is not null)
+            {
+                if (!worker.HasExited) worker.Kill(entireProcessTree: true);
+                await worker.WaitForExitAsync(CancellationToken.None);
+                worker.Dispose();
+            }
+            await BrokerQueues.DeleteAsync(prefix);
+            File.Delete(keyFile);
+        }
+    }
+
+    private static TimeSpan RefreshedCpu(Process p)
+    {
+        p.Refresh();
+        return p.TotalProcessorTime;
+    }
+
+    private static async Task WaitHealthyAsync(HttpClient http, Process worker, int port, CancellationToken ct)
+    {
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            if (worker.HasExited) throw new CliException($"the worker process exited with code {worker.ExitCode} (CYBEX_BENCH_WORKER_LOG=FILE keeps its output)", 4);
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/health", ct)).IsSuccessStatusCode) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+            await Task.Delay(200, ct);
+        }
+        throw new CliException("the worker process did not become healthy within 90 s", 4);
+    }
+
+    /// <summary>
+    /// Count and related-level-1 queries on attributes of the archive, by users in different orgs. A distinct
+    /// <c>from</c> of a few epoch seconds keeps every TDQL distinct (the API folds identical queries of one
+    /// hour into one TDQL) without changing any result.
+    /// </summary>
+    private static List<(string Type, BsonDocument Qdata, string User)> Plan(GeneratedArchive archive, int queries, int relatedPercent)
+    {
+        var rng = new Random(11);
+        var attributes = archive.ArchiveDocs.Where(d => d["itype"] == "attribute" && QueryValidator.SubTypes.Contains(d["sub_type"].AsString)).ToList();
+        var users = new[] { "alice", "bob", "carol" };
+        var plan = new List<(string, BsonDocument, string)>();
+        for (var i = 0; i < queries; i++)
+        {
+            var a = attributes[rng.Next(attributes.Count)];
+            var related = rng.Next(100) < relatedPercent;
+            var qdata = new BsonDocument { { "sub_type", a["sub_type"] }, { "data", a["data"] }, { "from", (i + 1).ToString(CultureInfo.InvariantCulture) } };
+            if (related) qdata["level"] = 1;
+            plan.Add((related ? ReportTypes.Related : ReportTypes.Count, qdata, users[rng.Next(users.Length)]));
+        }
+        return plan;
+    }
+
+    private static int? DatabasePid()
+    {
+        var state = Environment.GetEnvironmentVariable("CYBEX_STATE");
+        var file = state is null ? null : Path.Combine(state, "congodb.pid");
+        return file is not null && File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var pid) ? pid : null;
+    }
+
+    private static double ProcessCpu(int? pid)
+    {
+        if (pid is null) return 0;
+        try
+        {
+            using var p = Process.GetProcessById(pid.Value);
+            return p.TotalProcessorTime.TotalSeconds;
+        }
+        catch (ArgumentException)
+        {
+            return 0;
+        }
+    }
+}
