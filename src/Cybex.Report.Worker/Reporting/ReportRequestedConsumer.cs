@@ -126,12 +126,7 @@ public sealed class ReportRequestedConsumer(
         try
         {
             var stored = StoredTdql.Parse(BsonSerializer.Deserialize<BsonDocument>(bson));
-            if (stored.Hash != message.TdqlHash) return null;
-            // The store's compare-and-set pins the edges, so the fields must be the ones the edges name: rebuilt from
-            // them, the TDQL must have its own hash and exactly its edges (a copy with another userid does not).
-            var t = stored.Tdql;
-            var (rebuilt, _) = TdqlDocuments.Build(t.QType, t.QHash, t.QData, t.UserId, t.Timestamp, t.Encrypted, t.Status, t.Socket, t.ReportId);
-            return rebuilt["_hash"] == stored.Document["_hash"] && rebuilt["_cref"] == stored.Document["_cref"] && rebuilt["_ref"] == stored.Document["_ref"] ? stored : null;
+            return stored.Hash == message.TdqlHash && stored.IsSelfConsistent() ? stored : null;
         }
         catch (Exception e) when (e is MalformedTdqlException or FormatException or BsonException or EndOfStreamException or InvalidOperationException or ArgumentException)
         {

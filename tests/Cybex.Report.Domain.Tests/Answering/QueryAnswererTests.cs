@@ -128,4 +128,15 @@ public class QueryAnswererTests
 
         Assert.Equal("Failed after 3 attempts!", answered.Report!["data"].AsString);
     }
+
+    [Fact]
+    public void A_stored_tdql_is_self_consistent_and_a_copy_with_another_user_under_the_same_edges_is_not()
+    {
+        var tdql = Stored(Tdql.StatusProcessing, Alice);
+        var forged = tdql.Document.DeepClone().AsBsonDocument;
+        forged["data"]["userid"] = new BsonArray { new string('b', 64) };
+
+        Assert.True(tdql.IsSelfConsistent());
+        Assert.False(StoredTdql.Parse(forged).IsSelfConsistent());
+    }
 }
