@@ -42,7 +42,8 @@ public sealed class QuerySubmitter(TdqlStore store, QueryCipher? publicKey, IClo
     /// <summary>The TDQL and its children of one query, and its listener, not yet written (bench writes them as the API does).</summary>
     public PreparedQuery Prepare(string qtype, BsonValue qdata, string userId) => Prepare(qtype, Canonical.Of(qdata), userId, null);
 
-    private PreparedQuery Prepare(string qtype, string qdataText, string userId, Func<byte[], byte[]>? tamper)
+    /// <summary>As above for qdata text exactly as given.</summary>
+    public PreparedQuery Prepare(string qtype, string qdataText, string userId, Func<byte[], byte[]>? tamper = null)
     {
         var plain = Encoding.UTF8.GetBytes(qdataText);
         var qhash = Canonical.Sha256Hex(plain);
