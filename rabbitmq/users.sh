@@ -6,6 +6,10 @@
 #                 only (/run/secrets/rabbitmq_worker_password)
 # and deletes guest. Passwords are read from standard input, never passed as arguments.
 set -eu
+# The nodes of the cluster profile share this cookie; a single node does not care which it has.
+if [ -f /run/secrets/rabbitmq_erlang_cookie ]; then
+  install -m 400 -o rabbitmq -g rabbitmq /run/secrets/rabbitmq_erlang_cookie /var/lib/rabbitmq/.erlang.cookie
+fi
 docker-entrypoint.sh rabbitmq-server &
 server=$!
 until rabbitmq-diagnostics -q check_running >/dev/null 2>&1; do

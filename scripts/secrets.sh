@@ -24,6 +24,8 @@ write() { # name, content
 }
 write rabbitmq_admin_password "$(password)"
 write rabbitmq_worker_password "$(password)"
+# The cluster profile's nodes must share one Erlang cookie.
+write rabbitmq_erlang_cookie "$(password)"
 write mongo_root_password "$(password)"
 write mongo_worker_password "$(password)"
 write mongo_worker_url "mongodb://cybex-worker:$(cat "$dir/mongo_worker_password")@mongo:27017/?authSource=admin&serverMonitoringMode=poll"

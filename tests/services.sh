@@ -2,6 +2,9 @@
 # Real local services for tests and the demo: RabbitMQ (Debian package, management plugin) and CongoDB
 # (MongoDB wire protocol, from npm), both on 127.0.0.1 with state under $CYBEX_STATE.
 #   tests/services.sh start|stop|status|env   (and rabbitmq-stop|rabbitmq-start|congodb-pause|congodb-resume for fault tests)
+#   tests/services.sh cluster-start N|cluster-stop|node-stop K|node-kill K|node-start K|cluster-env
+#     a RabbitMQ cluster of N nodes beside the single node (rabbit-cK@localhost, AMQP 5680+K, dashboard
+#     15680+K, one Erlang cookie, state under $CYBEX_STATE/cluster): joined into one cluster, settings printed.
 # start installs what is missing, starts both, waits until each answers and prints the connection settings
 # as shell exports (eval "$(tests/services.sh env)" in another shell). stop stops exactly what start started.
 set -euo pipefail
@@ -17,7 +20,7 @@ CONGO_PID="$STATE/congodb.pid"
 
 # The /usr/sbin wrappers switch to the rabbitmq user and its cookie; a private node needs its own HOME/cookie.
 rmq_env() {
-  export HOME="$RMQ_BASE" RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export HOME="$RMQ_BASE" RABBITMQ_NODENAME="${RMQ_NODE:-rabbit}@localhost" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
   export RABBITMQ_NODE_PORT="$RMQ_PORT" RABBITMQ_DIST_PORT=$((RMQ_PORT + 20000))
   export RABBITMQ_MNESIA_BASE="$RMQ_BASE/mnesia" RABBITMQ_LOG_BASE="$RMQ_BASE/log"
   export RABBITMQ_PID_FILE="$RMQ_BASE/rabbit.pid" RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_BASE/enabled_plugins"
@@ -109,6 +112,59 @@ stop_congodb() {
   echo "congodb stopped" >&2
 }
 
+CLUSTER_BASE="$STATE/cluster"
+CLUSTER_PORT_BASE="${CLUSTER_PORT_BASE:-5680}"
+
+# Node K of the cluster: its own name, ports and state; the cluster's one cookie.
+node_env() {
+  RMQ_NODE="rabbit-c$1" RMQ_BASE="$CLUSTER_BASE/node$1" RMQ_PORT=$((CLUSTER_PORT_BASE + $1)) RMQ_MGMT_PORT=$((CLUSTER_PORT_BASE + 10000 + $1))
+  mkdir -p "$RMQ_BASE"
+  if [ ! -f "$RMQ_BASE/.erlang.cookie" ]; then
+    install -m 400 "$CLUSTER_BASE/.erlang.cookie" "$RMQ_BASE/.erlang.cookie"
+  fi
+}
+
+cluster_size() { ls -d "$CLUSTER_BASE"/node* 2>/dev/null | wc -l; }
+
+start_cluster() {
+  local n="$1"
+  mkdir -p "$CLUSTER_BASE"
+  if [ ! -f "$CLUSTER_BASE/.erlang.cookie" ]; then
+    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CLUSTER_BASE/.erlang.cookie"
+    chmod 400 "$CLUSTER_BASE/.erlang.cookie"
+  fi
+  for k in $(seq "$n"); do (node_env "$k"; start_rabbitmq) & done
+  wait
+  for k in $(seq 2 "$n"); do
+    (
+      node_env "$k"; rmq_env
+      if ! "$RMQ_BIN/rabbitmqctl" -q cluster_status 2>/dev/null | grep -q "rabbit-c1@localhost"; then
+        "$RMQ_BIN/rabbitmqctl" -q stop_app
+        "$RMQ_BIN/rabbitmqctl" -q join_cluster rabbit-c1@localhost
+        "$RMQ_BIN/rabbitmqctl" -q start_app
+      fi
+    )
+  done
+  echo "rabbitmq cluster of $n nodes ready" >&2
+}
+
+stop_cluster() {
+  for dir in "$CLUSTER_BASE"/node*; do
+    [ -d "$dir" ] || continue
+    (node_env "${dir##*node}"; stop_rabbitmq)
+  done
+  rm -rf "$CLUSTER_BASE"
+}
+
+print_cluster_env() {
+  local hosts="" mgmt=""
+  for k in $(seq "$(cluster_size)"); do
+    hosts="$hosts${hosts:+,}127.0.0.1:$((CLUSTER_PORT_BASE + k))"
+    mgmt="$mgmt${mgmt:+,}http://127.0.0.1:$((CLUSTER_PORT_BASE + 10000 + k))/"
+  done
+  echo "export RABBITMQ_CLUSTER_HOSTS=$hosts RABBITMQ_CLUSTER_MANAGEMENT=$mgmt"
+}
+
 print_env() {
   echo "export RABBITMQ_HOST=127.0.0.1 RABBITMQ_PORT=$RMQ_PORT RABBITMQ_USER=guest RABBITMQ_PASS=guest"
   echo "export MONGO_URL='mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true&serverMonitoringMode=poll'"
@@ -128,5 +184,12 @@ case "${1:-}" in
   rabbitmq-start) start_rabbitmq ;;
   congodb-pause) alive "$CONGO_PID" && kill -STOP "$(cat "$CONGO_PID")" ;;
   congodb-resume) alive "$CONGO_PID" && kill -CONT "$(cat "$CONGO_PID")" ;;
-  *) echo "usage: $0 start|stop|status|env|rabbitmq-stop|rabbitmq-start|congodb-pause|congodb-resume" >&2; exit 2 ;;
+  cluster-start) mkdir -p "$STATE"; install_missing; start_cluster "${2:-3}"; print_cluster_env ;;
+  cluster-stop) stop_cluster ;;
+  cluster-env) print_cluster_env ;;
+  node-stop) node_env "$2"; stop_rabbitmq ;;
+  # As a machine lost: no shutdown, the node's queues' leadership moves to the others.
+  node-kill) node_env "$2"; rmq_env; alive "$RABBITMQ_PID_FILE" && kill -KILL "$(cat "$RABBITMQ_PID_FILE")"; rm -f "$RABBITMQ_PID_FILE"; echo "rabbit-c$2 killed" >&2 ;;
+  node-start) node_env "$2"; start_rabbitmq ;;
+  *) echo "usage: $0 start|stop|status|env|rabbitmq-stop|rabbitmq-start|congodb-pause|congodb-resume|cluster-start N|cluster-stop|cluster-env|node-stop K|node-kill K|node-start K" >&2; exit 2 ;;
 esac

@@ -98,9 +98,10 @@ public sealed class TestEnvironment : IAsyncDisposable
     }
 
     /// <summary>The worker as its own process (dotnet cybex-report-worker.dll), configured through the environment.</summary>
-    public System.Diagnostics.Process StartWorkerProcess(int concurrency)
+    public System.Diagnostics.Process StartWorkerProcess(int concurrency, Action<Dictionary<string, string?>>? tweak = null)
     {
         var settings = Settings();
+        tweak?.Invoke(settings);
         settings["Worker:ConcurrentMessageLimit"] = concurrency.ToString();
         settings["Worker:PrefetchCount"] = concurrency.ToString();
         var log = Environment.GetEnvironmentVariable("CYBEX_TEST_LOG") is { Length: > 0 } l ? $"{l}.worker{_processes.Count + 1}" : null;

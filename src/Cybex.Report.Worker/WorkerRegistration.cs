@@ -125,6 +125,15 @@ public static class WorkerRegistration
         services.AddMassTransit(x =>
         {
             x.AddReportConsumers(roles);
+            x.AddConfigureEndpointsCallback((ctx, _, endpoint) =>
+            {
+                var o = ctx.GetRequiredService<IOptions<BusOptions>>().Value;
+                if (!o.UseQuorumQueues || endpoint is not IRabbitMqReceiveEndpointConfigurator rabbit) return;
+                // Replicated on the cluster's nodes, so a node's loss loses no request; the delivery limit bounds a
+                // message that crashes every consumer it reaches, beside the consumer's own retries.
+                rabbit.SetQuorumQueue();
+                rabbit.SetQueueArgument("x-delivery-limit", o.QuorumDeliveryLimit);
+            });
             if (busOptions.Transport == TransportKind.InMemory)
             {
                 x.UsingInMemory((ctx, cfg) => cfg.ConfigureEndpoints(ctx));
@@ -133,10 +142,13 @@ public static class WorkerRegistration
             x.UsingRabbitMq((ctx, cfg) =>
             {
                 var o = ctx.GetRequiredService<IOptions<BusOptions>>().Value;
-                cfg.Host(o.Host, (ushort)o.Port, o.VirtualHost, h =>
+                var nodes = o.Nodes();
+                cfg.Host(nodes[0].Host, (ushort)nodes[0].Port, o.VirtualHost, h =>
                 {
                     h.Username(o.Username);
                     h.Password(o.Password);
+                    // A cluster: MassTransit connects to one node and moves to the next when it goes.
+                    if (o.Hosts.Length > 0) h.UseCluster(c => { foreach (var (host, port) in nodes) c.Node($"{host}:{port}"); });
                 });
                 cfg.ConfigureEndpoints(ctx);
             });

@@ -61,11 +61,13 @@ public partial class ContainerFilesTests
         Assert.Contains("load_definitions", File.ReadAllText(Path.Combine(Root, "rabbitmq/rabbitmq.conf")));
     }
 
-    [Fact]
-    public void Compose_file_is_valid_for_docker_compose()
+    [Theory]
+    [InlineData("")]
+    [InlineData("cluster")]
+    public void Compose_file_is_valid_for_docker_compose(string profile)
     {
         // Debian's docker-compose validates without an engine; tests/services.sh installs it.
-        var info = new System.Diagnostics.ProcessStartInfo("docker-compose", ["-f", Path.Combine(Root, "docker-compose.yml"), "config", "-q"])
+        var info = new System.Diagnostics.ProcessStartInfo("docker-compose", ["-f", Path.Combine(Root, "docker-compose.yml"), .. profile.Length > 0 ? new[] { "--profile", profile } : [], "config", "-q"])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,

@@ -27,7 +27,7 @@ public class FaultTests(ITestOutputHelper output)
             ?? throw new InvalidOperationException("CYBEX_STATE is not set: run the fault suite through tests/run.sh");
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(root.FullName, "Cybex.Report.Bus.sln"))) root = root.Parent!;
-        var info = new ProcessStartInfo("bash", [Path.Combine(root.FullName, "tests", "services.sh"), command]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        var info = new ProcessStartInfo("bash", [Path.Combine(root.FullName, "tests", "services.sh"), .. command.Split(' ')]) { RedirectStandardError = true, RedirectStandardOutput = true };
         info.Environment["CYBEX_STATE"] = state;
         using var p = Process.Start(info)!;
         p.WaitForExit(120_000);
@@ -236,6 +236,129 @@ public class FaultTests(ITestOutputHelper output)
             await Task.WhenAll(pending.Select(p => p.DrainAsync(TimeSpan.FromSeconds(2), CancellationToken.None)));
             Assert.All(pending, p => Assert.Equal(1, p.NoncesReceived));
             Assert.Equal(3, await env.Mongo.ReportDb.CountDocumentsAsync(Builders<BsonDocument>.Filter.Exists(Storage.Tdqls.TdqlFilters.MalformedField)));
+        }
+        finally
+        {
+            foreach (var p in pending) p.Dispose();
+        }
+    }
+
+    /// <summary>The cluster's nodes, started for one test and stopped after it, whatever the outcome.</summary>
+    private sealed class Cluster : IAsyncDisposable
+    {
+        private Cluster(IReadOnlyList<string> hosts, IReadOnlyList<string> management) => (Hosts, Management) = (hosts, management);
+
+        public IReadOnlyList<string> Hosts { get; }
+
+        public IReadOnlyList<string> Management { get; }
+
+        public static Cluster Start(int nodes)
+        {
+            Services($"cluster-start {nodes}");
+            var ports = Enumerable.Range(1, nodes).ToList();
+            return new Cluster(ports.Select(k => $"127.0.0.1:{5680 + k}").ToList(), ports.Select(k => $"http://127.0.0.1:{15680 + k}/").ToList());
+        }
+
+        public void Worker(Dictionary<string, string?> settings)
+        {
+            for (var i = 0; i < Hosts.Count; i++) settings[$"Bus:Hosts:{i}"] = Hosts[i];
+        }
+
+        /// <summary>The node (1-based) that leads a quorum queue, asked of any node that answers.</summary>
+        public async Task<int> LeaderOfAsync(string queue)
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+            for (var attempt = 0; attempt < 100; attempt++)
+            {
+                foreach (var api in Management)
+                {
+                    try
+                    {
+                        var json = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"{api}api/queues/%2F/{Uri.EscapeDataString(queue)}"));
+                        if (json.RootElement.TryGetProperty("leader", out var leader) && leader.GetString() is { } name && name.StartsWith("rabbit-c"))
+                        {
+                            return int.Parse(name["rabbit-c".Length..name.IndexOf('@')]);
+                        }
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                    }
+                }
+                await Task.Delay(200);
+            }
+            throw new InvalidOperationException($"no node names a leader of {queue}");
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Services("cluster-stop");
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task The_node_leading_the_request_queue_killed_mid_run_loses_nothing_on_a_three_node_cluster()
+    {
+        await using var cluster = Cluster.Start(3);
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        for (var i = 0; i < 3; i++) env.StartWorkerProcess(concurrency: 8, cluster.Worker);
+        var leader = await cluster.LeaderOfAsync(env.Prefix + Reporting.ReportRequestedConsumerDefinition.Queue);
+        output.WriteLine($"report-requested is led by rabbit-c{leader}");
+        var pending = await SubmitManyAsync(env, Queries);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var answeredAt = new System.Collections.Concurrent.ConcurrentBag<double>();
+            var waits = pending.Select(async p =>
+            {
+                var ok = await p.WaitAsync(TimeSpan.FromSeconds(300), CancellationToken.None);
+                answeredAt.Add(clock.Elapsed.TotalSeconds);
+                return ok;
+            }).ToList();
+            await WaitForAnswersAsync(waits, Queries / 5);
+            Services($"node-kill {leader}");
+            var killedAt = clock.Elapsed.TotalSeconds;
+            await Task.Delay(TimeSpan.FromSeconds(15));
+            Services($"node-start {leader}");
+
+            await AssertEveryQueryAnsweredOnceAsync(env, pending, waits);
+            // How long the answers stopped: the longest gap between two answers from the kill on.
+            var times = answeredAt.Where(t => t >= killedAt).Prepend(killedAt).Order().ToList();
+            var stall = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(0).Max();
+            output.WriteLine($"longest pause in answers after the kill: {stall:F1} s; {answeredAt.Count(t => t < killedAt)} answered before it");
+            await AssertStillServingAsync(env);
+            Assert.All(env.StartWorkerProcessesSoFar(), p => Assert.False(p.HasExited, "a worker process died"));
+        }
+        finally
+        {
+            foreach (var p in pending) p.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_rolling_restart_of_all_three_nodes_loses_nothing()
+    {
+        await using var cluster = Cluster.Start(3);
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        for (var i = 0; i < 3; i++) env.StartWorkerProcess(concurrency: 8, cluster.Worker);
+        await cluster.LeaderOfAsync(env.Prefix + Reporting.ReportRequestedConsumerDefinition.Queue);
+        var pending = await SubmitManyAsync(env, Math.Min(Queries, 300));
+        try
+        {
+            var waits = pending.Select(p => p.WaitAsync(TimeSpan.FromSeconds(300), CancellationToken.None)).ToList();
+            await WaitForAnswersAsync(waits, pending.Count / 10);
+            for (var k = 1; k <= 3; k++)
+            {
+                Services($"node-stop {k}");
+                Services($"node-start {k}");
+            }
+
+            await AssertEveryQueryAnsweredOnceAsync(env, pending, waits);
+            await AssertStillServingAsync(env);
+            Assert.All(env.StartWorkerProcessesSoFar(), p => Assert.False(p.HasExited, "a worker process died"));
         }
         finally
         {

@@ -3,4 +3,7 @@ namespace Cybex.Report.Cli.Bench;
 /// <summary>A bench run's shape.</summary>
 /// <param name="Via"><c>tdql</c> (written as the API writes them, answered by nonce) or <c>bus</c> (SubmitReportQuery).</param>
 /// <param name="Warmup">Queries answered one by one before the measured window.</param>
-public sealed record BenchConfig(int Events, int Queries, string Mode, int Concurrency, int RelatedPercent, int IdleSeconds, string Via = "tdql", int Warmup = 0);
+/// <param name="Workers">Worker processes, each with every role, competing as replicas do.</param>
+/// <param name="BusHosts">The broker cluster's nodes (<c>host:port,host:port</c>); null: the single broker.</param>
+public sealed record BenchConfig(int Events, int Queries, string Mode, int Concurrency, int RelatedPercent, int IdleSeconds, string Via = "tdql", int Warmup = 0,
+    int Workers = 1, string? BusHosts = null);

@@ -25,7 +25,7 @@ public static class BenchRunner
 {
     public static async Task<BenchFigures> RunAsync(BenchConfig config, string mongoUrl, string? workerDirectory, CancellationToken ct)
     {
-        var (events, queries, mode, concurrency, relatedPercent, idleSeconds, via, _) = config;
+        var (events, queries, mode, concurrency, relatedPercent, idleSeconds, via, _, workerCount, busHosts) = config;
         await using var databases = new ScratchDatabases("bench", mongoUrl);
         var mongo = databases.Mongo;
         await Common.PingAsync(mongo, ct);
@@ -35,28 +35,47 @@ public static class BenchRunner
         var keyFile = Path.Combine(Path.GetTempPath(), databases.Name + ".pem");
         KeyPairs.WritePrivate(keyFile, privatePem);
         var prefix = databases.Name + "-";
-        var (metricsPort, healthPort) = (FreePorts.Next(), FreePorts.Next());
         var settings = InProcessWorker.Settings(databases.Options, keyFile, prefix);
-        settings["Observability:MetricsPort"] = metricsPort.ToString(CultureInfo.InvariantCulture);
-        settings["Observability:HealthPort"] = healthPort.ToString(CultureInfo.InvariantCulture);
         settings["Worker:PollIdleMilliseconds"] = "1000";
-        Process? worker = null;
+        if (busHosts is not null) settings["Bus:Hosts:0"] = busHosts;
+        var workers = new List<(Process Process, int MetricsPort)>();
         IBusControl? bus = null;
         try
         {
             await ImportCommand.Upsert(mongo.Archive, archive.ArchiveDocs, ct);
             await ImportCommand.Upsert(mongo.Identity, archive.IdentityDocs, ct);
             Console.WriteLine($"archive: {archive.ArchiveDocs.Count} documents, {events} events, 3 orgs; {queries} queries via {via}, {mode}{(mode == "closed" ? $" x{concurrency}" : "")}, {relatedPercent}% related");
-            worker = WorkerProcess.Start(settings, Environment.GetEnvironmentVariable("CYBEX_BENCH_WORKER_LOG"), workerDirectory);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            await WaitHealthyAsync(http, worker, healthPort, ct);
+            for (var w = 0; w < workerCount; w++)
+            {
+                var (metricsPort, healthPort) = (FreePorts.Next(), FreePorts.Next());
+                var own = new Dictionary<string, string?>(settings)
+                {
+                    ["Observability:MetricsPort"] = metricsPort.ToString(CultureInfo.InvariantCulture),
+                    ["Observability:HealthPort"] = healthPort.ToString(CultureInfo.InvariantCulture),
+                };
+                var log = Environment.GetEnvironmentVariable("CYBEX_BENCH_WORKER_LOG") is { } l ? $"{l}.{w + 1}" : null;
+                workers.Add((WorkerProcess.Start(own, log, workerDirectory), metricsPort));
+                await WaitHealthyAsync(http, workers[^1].Process, healthPort, ct);
+            }
+            async Task<Dictionary<(string Role, string Collection), double>> CommandsAsync()
+            {
+                var total = new Dictionary<(string Role, string Collection), double>();
+                foreach (var (_, port) in workers)
+                {
+                    foreach (var (key, n) in await WorkerScrape.CommandsAsync(http, port, ct)) total[key] = total.GetValueOrDefault(key) + n;
+                }
+                return total;
+            }
+            TimeSpan WorkersCpu() => workers.Aggregate(TimeSpan.Zero, (sum, w) => sum + RefreshedCpu(w.Process));
             var publicKey = QueryCipher.FromPem(publicPem);
             var submitter = new QuerySubmitter(new TdqlStore(mongo), publicKey, clock);
             var writer = new ApiTdqlWriter(mongo);
             IRequestClient<SubmitReportQuery>? requests = null;
             if (via == "bus")
             {
-                bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(settings["Bus:Host"], ushort.Parse(settings["Bus:Port"]!, CultureInfo.InvariantCulture), "/", h =>
+                var (busHost, busPort) = busHosts is null ? (settings["Bus:Host"]!, settings["Bus:Port"]!) : (busHosts.Split(',')[0].Split(':')[0], busHosts.Split(',')[0].Split(':')[1]);
+                bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(busHost, ushort.Parse(busPort, CultureInfo.InvariantCulture), "/", h =>
                 {
                     h.Username(settings["Bus:Username"]!);
                     h.Password(settings["Bus:Password"]!);
@@ -74,8 +93,8 @@ public static class BenchRunner
 
             var dbPid = DatabasePid();
             var self = Process.GetCurrentProcess();
-            var (workerCpu0, dbCpu0, selfCpu0) = (worker.TotalProcessorTime, ProcessCpu(dbPid), self.TotalProcessorTime);
-            var commands0 = await WorkerScrape.CommandsAsync(http, metricsPort, ct);
+            var (workerCpu0, dbCpu0, selfCpu0) = (WorkersCpu(), ProcessCpu(dbPid), self.TotalProcessorTime);
+            var commands0 = await CommandsAsync();
             var latencies = new ConcurrentBag<double>();
             var progress = new Progress("bench", queries);
             var done = 0;
@@ -123,8 +142,8 @@ public static class BenchRunner
             progress = new Progress("bench", queries);
             (done, lost) = (0, 0);
             latencies.Clear();
-            (workerCpu0, dbCpu0, selfCpu0) = (RefreshedCpu(worker), ProcessCpu(dbPid), self.TotalProcessorTime);
-            commands0 = await WorkerScrape.CommandsAsync(http, metricsPort, ct);
+            (workerCpu0, dbCpu0, selfCpu0) = (WorkersCpu(), ProcessCpu(dbPid), self.TotalProcessorTime);
+            commands0 = await CommandsAsync();
             wall.Restart();
             if (prepared is not null)
             {
@@ -148,26 +167,24 @@ public static class BenchRunner
             }
             wall.Stop();
             progress.Done();
-            worker.Refresh();
-            var workerCpu = (worker.TotalProcessorTime - workerCpu0).TotalMilliseconds;
+            var workerCpu = (WorkersCpu() - workerCpu0).TotalMilliseconds;
             var dbCpu = (ProcessCpu(dbPid) - dbCpu0) * 1000;
             var selfCpu = (self.TotalProcessorTime - selfCpu0).TotalMilliseconds;
-            var commands = WorkerScrape.Since(await WorkerScrape.CommandsAsync(http, metricsPort, ct), commands0);
+            var commands = WorkerScrape.Since(await CommandsAsync(), commands0);
 
             double? idleRate = null;
             if (idleSeconds > 0)
             {
                 // Let the watcher back off to its idle interval before measuring idle traffic.
                 await Task.Delay(TimeSpan.FromSeconds(3), ct);
-                var idle0 = await WorkerScrape.CommandsAsync(http, metricsPort, ct);
+                var idle0 = await CommandsAsync();
                 await Task.Delay(TimeSpan.FromSeconds(idleSeconds), ct);
-                idleRate = WorkerScrape.Since(await WorkerScrape.CommandsAsync(http, metricsPort, ct), idle0).Values.Sum() / idleSeconds;
+                idleRate = WorkerScrape.Since(await CommandsAsync(), idle0).Values.Sum() / idleSeconds;
             }
 
             var sorted = latencies.Order().ToList();
             var answered = Math.Max(1, sorted.Count);
             double PerReport(double total) => Math.Round(total / answered, 2);
-            worker.Refresh();
             return new BenchFigures(
                 via, mode, mode == "closed" ? concurrency : null, queries, sorted.Count, lost, archive.ArchiveDocs.Count,
                 Math.Round(wall.Elapsed.TotalSeconds, 3),
@@ -182,12 +199,12 @@ public static class BenchRunner
                 PerReport(commands.Where(kv => kv.Key.Collection == $"{databases.Options.ReportDatabase}.{databases.Options.Collection}").Sum(kv => kv.Value)),
                 PerReport(commands.Where(kv => kv.Key.Collection == $"{databases.Options.ReportDatabase}.report_leases").Sum(kv => kv.Value)),
                 idleRate is { } rate ? Math.Round(rate, 2) : null,
-                Math.Round(worker.PeakWorkingSet64 / 1048576.0, 1));
+                Math.Round(workers.Max(w => w.Process.PeakWorkingSet64) / 1048576.0, 1));
         }
         finally
         {
             if (bus is not null) await bus.StopAsync(CancellationToken.None);
-            if (worker is not null)
+            foreach (var (worker, _) in workers)
             {
                 if (!worker.HasExited) worker.Kill(entireProcessTree: true);
                 await worker.WaitForExitAsync(CancellationToken.None);

@@ -9,6 +9,7 @@ public static class BenchCommand
     public const string Help = """
         cybex-report bench [--events N] [--queries N] [--mode burst|closed] [--concurrency C]
                            [--related-percent P] [--idle-seconds S] [--warmup N] [--via tdql|bus|both] [--worker-dir DIR]
+                           [--workers N] [--bus-hosts H:P,...]
                            [--json FILE] [--mongo URL]
           Seeds a scratch archive (3 orgs), starts the worker as its own process, writes TDQLs the way the API
           does (encrypted; a burst as one insert) and prints: reports/s, latency from the TDQL in report_db to
@@ -27,6 +28,9 @@ public static class BenchCommand
                                answered by response (latency from send to response), or both in one run
           --worker-dir DIR     the worker binaries to run (default: the ones beside this tool), e.g. a
                                ReadyToRun publish
+          --workers N          worker processes competing for the work (default 1)
+          --bus-hosts H:P,...  a broker cluster's nodes (tests/services.sh cluster-start prints them; quorum
+                               queues then); default the single broker of RABBITMQ_HOST
           --json FILE          also write the figures as JSON
           --reference-suite    run the original's five reference configurations one after another and print
                                them next to the original worker's stored figures, with ratios
@@ -54,7 +58,12 @@ public static class BenchCommand
             args.GetInt("related-percent", 30, 0, 100),
             args.GetInt("idle-seconds", 10, 0, 3600));
         if (config.Mode is not ("burst" or "closed")) throw new CliException("--mode must be burst or closed");
-        config = config with { Warmup = args.GetInt("warmup", config.Mode == "closed" ? 5 : 0, 0, 10_000) };
+        config = config with
+        {
+            Warmup = args.GetInt("warmup", config.Mode == "closed" ? 5 : 0, 0, 10_000),
+            Workers = args.GetInt("workers", 1, 1, 16),
+            BusHosts = args.Get("bus-hosts"),
+        };
         var via = args.Get("via") ?? "tdql";
         if (via is not ("tdql" or "bus" or "both")) throw new CliException("--via must be tdql, bus or both");
         var workerDir = args.Get("worker-dir");

@@ -23,7 +23,7 @@ public sealed class RabbitQueueConsumerProbe(IOptions<BusOptions> options) : IQu
         };
         try
         {
-            await using var connection = await factory.CreateConnectionAsync("cybex-report-watchdog", ct);
+            await using var connection = await factory.CreateConnectionAsync(o.Nodes().Select(n => new AmqpTcpEndpoint(n.Host, n.Port)).ToList(), "cybex-report-watchdog", ct);
             await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
             var declared = await channel.QueueDeclarePassiveAsync(queue, ct);
             return declared.ConsumerCount;

@@ -23,7 +23,7 @@ public static class StartupFailure
             var ns = x.GetType().Namespace ?? "";
             if (ns.StartsWith("MassTransit", StringComparison.Ordinal) || ns.StartsWith("RabbitMQ", StringComparison.Ordinal))
             {
-                return (StartupException.Broker, $"broker unreachable at {bus.Host}:{bus.Port} (virtual host '{bus.VirtualHost}'): {Root(e).Message}");
+                return (StartupException.Broker, $"broker unreachable at {bus.Where} (virtual host '{bus.VirtualHost}'): {Root(e).Message}");
             }
             if (ns.StartsWith("MongoDB", StringComparison.Ordinal))
             {
@@ -33,7 +33,7 @@ public static class StartupFailure
         // MassTransit gives up waiting for the broker with a plain cancellation once Bus:StartTimeoutSeconds pass.
         if (e is OperationCanceledException or TimeoutException)
         {
-            return (StartupException.Broker, $"broker not reachable within Bus:StartTimeoutSeconds ({bus.StartTimeoutSeconds} s) at {bus.Host}:{bus.Port}");
+            return (StartupException.Broker, $"broker not reachable within Bus:StartTimeoutSeconds ({bus.StartTimeoutSeconds} s) at {bus.Where}");
         }
         return (1, $"the worker could not start: {e.GetType().Name}: {e.Message}");
     }

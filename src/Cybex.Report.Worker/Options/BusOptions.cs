@@ -44,4 +44,32 @@ public sealed class BusOptions
 
     /// <summary>Retry intervals (ms) for transient faults before a message goes to its _error queue.</summary>
     public int[] RetryIntervalsMilliseconds { get; set; } = [100, 500, 2000, 5000];
+
+    /// <summary>
+    /// The nodes of a RabbitMQ cluster as <c>host:port</c> (<c>Bus:Hosts:0</c>, <c>Bus:Hosts:1</c>, ..., or several in one
+    /// entry separated by commas, as one environment variable can carry them): the bus connects to one and fails
+    /// over to the others when it goes. Empty: the single <see cref="Host"/>.
+    /// </summary>
+    public string[] Hosts { get; set; } = [];
+
+    /// <summary>Declare the worker's queues as quorum queues (replicated, they survive a node). Unset: on with more than one host.</summary>
+    public bool? QuorumQueues { get; set; }
+
+    /// <summary>How often a quorum queue delivers one message before it drops it: a message that kills its consumer every time stops there.</summary>
+    [Range(1, 10000)]
+    public int QuorumDeliveryLimit { get; set; } = 20;
+
+    public bool UseQuorumQueues => QuorumQueues ?? Nodes().Count > 1;
+
+    /// <summary>The nodes to connect to, in order: <see cref="Hosts"/>, or <see cref="Host"/> and <see cref="Port"/>.</summary>
+    public IReadOnlyList<(string Host, int Port)> Nodes() => Hosts.Length == 0
+        ? [(Host, Port)]
+        : Hosts.SelectMany(h => h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(h =>
+        {
+            var colon = h.LastIndexOf(':');
+            return colon > 0 && int.TryParse(h[(colon + 1)..], out var port) ? (h[..colon], port) : (h, 5672);
+        }).ToList();
+
+    /// <summary>Where the broker is, for messages.</summary>
+    public string Where => string.Join(",", Nodes().Select(n => $"{n.Host}:{n.Port}"));
 }
