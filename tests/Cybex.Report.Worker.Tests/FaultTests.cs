@@ -264,8 +264,8 @@ public class FaultTests(ITestOutputHelper output)
             for (var i = 0; i < Hosts.Count; i++) settings[$"Bus:Hosts:{i}"] = Hosts[i];
         }
 
-        /// <summary>The node (1-based) that leads a quorum queue, asked of any node that answers.</summary>
-        public async Task<int> LeaderOfAsync(string queue)
+        /// <summary>The node (1-based) that leads a quorum queue, asked of any node that answers, and the queue as the broker describes it.</summary>
+        public async Task<(int Leader, System.Text.Json.JsonElement Queue)> LeaderOfAsync(string queue)
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
@@ -278,7 +278,7 @@ public class FaultTests(ITestOutputHelper output)
                         var json = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"{api}api/queues/%2F/{Uri.EscapeDataString(queue)}"));
                         if (json.RootElement.TryGetProperty("leader", out var leader) && leader.GetString() is { } name && name.StartsWith("rabbit-c"))
                         {
-                            return int.Parse(name["rabbit-c".Length..name.IndexOf('@')]);
+                            return (int.Parse(name["rabbit-c".Length..name.IndexOf('@')]), json.RootElement.Clone());
                         }
                     }
                     catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -304,8 +304,12 @@ public class FaultTests(ITestOutputHelper output)
         await using var env = new TestEnvironment();
         await env.LoadFixtureAsync();
         for (var i = 0; i < 3; i++) env.StartWorkerProcess(concurrency: 8, cluster.Worker);
-        var leader = await cluster.LeaderOfAsync(env.Prefix + Reporting.ReportRequestedConsumerDefinition.Queue);
+        var (leader, queue) = await cluster.LeaderOfAsync(env.Prefix + Reporting.ReportRequestedConsumerDefinition.Queue);
         output.WriteLine($"report-requested is led by rabbit-c{leader}");
+        // A quorum queue, replicated on all three nodes, whose delivery limit bounds a message that kills its consumers.
+        Assert.Equal("quorum", queue.GetProperty("type").GetString());
+        Assert.Equal(3, queue.GetProperty("members").GetArrayLength());
+        Assert.Equal(20, queue.GetProperty("arguments").GetProperty("x-delivery-limit").GetInt32());
         var pending = await SubmitManyAsync(env, Queries);
         try
         {
@@ -327,7 +331,7 @@ public class FaultTests(ITestOutputHelper output)
             // How long the answers stopped: the longest gap between two answers from the kill on.
             var times = answeredAt.Where(t => t >= killedAt).Prepend(killedAt).Order().ToList();
             var stall = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(0).Max();
-            output.WriteLine($"longest pause in answers after the kill: {stall:F1} s; {answeredAt.Count(t => t < killedAt)} answered before it");
+            output.WriteLine($"first answer {(times.Count > 1 ? times[1] - killedAt : double.NaN):F1} s after the kill, longest pause in answers after it {stall:F1} s; {answeredAt.Count(t => t < killedAt)} answered before it");
             await AssertStillServingAsync(env);
             Assert.All(env.StartWorkerProcessesSoFar(), p => Assert.False(p.HasExited, "a worker process died"));
         }
