@@ -17,6 +17,7 @@ var builder = Host.CreateApplicationBuilder(args);
 // connection strings then never sit in the environment or in a compose file.
 var secrets = Environment.GetEnvironmentVariable("CYBEX_SECRETS_DIR") ?? "/run/secrets";
 builder.Configuration.AddKeyPerFile(secrets, optional: true);
+LogFormat.Apply(builder.Logging, builder.Configuration);
 builder.Services.AddReportWorker(builder.Configuration);
 using var host = builder.Build();
 try

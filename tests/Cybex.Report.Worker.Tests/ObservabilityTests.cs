@@ -35,4 +35,36 @@ public class ObservabilityTests
         Assert.Contains("cybex_reports", metrics);
         Assert.Contains("type=\"count\"", metrics);
     }
+
+    [Fact]
+    public async Task Json_logs_carry_each_querys_tdql_hash_and_never_its_contents()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        var log = Path.Combine(Path.GetTempPath(), $"worker-{Guid.NewGuid():N}.log");
+        try
+        {
+            var settings = env.Settings();
+            settings["Logging:Format"] = "json";
+            using var worker = WorkerProcess.Start(settings, log);
+            using var pending = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(7), env.UserId("alice"), CancellationToken.None);
+            Assert.True(await pending.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None));
+            await Task.Delay(500);
+            worker.Kill(entireProcessTree: true);
+            await worker.WaitForExitAsync();
+
+            var lines = (await File.ReadAllLinesAsync(log)).Where(l => l.Length > 0).ToList();
+            var entries = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+            Assert.All(entries, e => Assert.True(e.TryGetProperty("Timestamp", out _) && e.TryGetProperty("LogLevel", out _)));
+            var aboutQuery = entries.Where(e => e.TryGetProperty("Scopes", out var scopes)
+                && scopes.EnumerateArray().Any(sc => sc.ValueKind == System.Text.Json.JsonValueKind.Object && sc.TryGetProperty("Tdql", out var t) && t.GetString() == pending.TdqlHash)).ToList();
+            Assert.Contains(aboutQuery, e => e.GetProperty("Category").GetString()!.EndsWith("ReportRequestedConsumer"));
+            // The queried value is in the decrypted qdata only: it never reaches the log.
+            Assert.DoesNotContain(lines, l => l.Contains("203.0.113.45"));
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
 }

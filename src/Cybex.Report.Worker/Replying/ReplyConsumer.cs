@@ -25,6 +25,7 @@ public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSende
         var ct = context.CancellationToken;
         if (!TdqlHashes.IsValid(message.TdqlHash)) return;
         using var commands = CommandCounter.Begin("reply");
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["Tdql"] = message.TdqlHash });
         // The socket comes with the completion, which its consumer sent only once the TDQL took the report; the
         // claim's lease (taken below) says whether it is still owed. Only a completion without one reads the TDQL.
         var socket = message.Reply is { } r ? new TdqlSocket(r.Host, r.Port, r.Nonce) : await SocketOfAsync(message, ct);

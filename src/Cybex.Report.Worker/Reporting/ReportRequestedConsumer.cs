@@ -36,6 +36,8 @@ public sealed class ReportRequestedConsumer(
             Drop("malformed TDQL hash", "Dropped a ReportRequested with a malformed TDQL hash");
             return;
         }
+        // Every line about this query carries its TDQL hash (never its contents), for a JSON log's readers.
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["Tdql"] = message.TdqlHash });
         var held = await claims.HoldAsync(message.TdqlHash, message.ClaimId, _lease, ct);
         if (held is null)
         {
