@@ -178,4 +178,45 @@ public class CliTests
             File.Delete(json);
         }
     }
+
+    private static async Task<(int Exit, string Out, string Err)> ExecAsync(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task The_cli_packs_as_a_dotnet_tool_that_installs_from_its_package_and_runs()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "Cybex.Report.Bus.sln"))) root = root.Parent!;
+        var work = Directory.CreateTempSubdirectory("cybex-tool-");
+        try
+        {
+            var (packed, packOut, _) = await ExecAsync("dotnet", "pack", Path.Combine(root.FullName, "src/Cybex.Report.Cli/Cybex.Report.Cli.csproj"),
+                "-c", "Release", "--no-build", "-nologo", "-o", Path.Combine(work.FullName, "pkg"));
+            Assert.True(packed == 0, packOut);
+            var tools = Path.Combine(work.FullName, "tools");
+            var (installed, installOut, installErr) = await ExecAsync("dotnet", "tool", "install", "--tool-path", tools,
+                "--add-source", Path.Combine(work.FullName, "pkg"), "--ignore-failed-sources", "Cybex.Report.Cli");
+            Assert.True(installed == 0, installOut + installErr);
+
+            var keys = Path.Combine(work.FullName, "keys");
+            var (code, output, err) = await ExecAsync(Path.Combine(tools, "cybex-report"), "keygen", "--out", keys);
+
+            Assert.True(code == 0, err);
+            Assert.True(QueryCipher.FromPem(await File.ReadAllTextAsync(Path.Combine(keys, "priv.pem"))).CanDecrypt, output);
+            Assert.True(File.Exists(Path.Combine(keys, "pub.pem")));
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
 }
