@@ -88,13 +88,7 @@ public sealed class FixtureFile
     {
         var fromEnv = Environment.GetEnvironmentVariable("CYBEX_FIXTURES");
         if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Cybex.Report.Bus.sln")))
-            {
-                return System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared", "fixtures"));
-            }
-        }
+        if (RepositoryRoot.TryFind() is { } root) return System.IO.Path.GetFullPath(System.IO.Path.Combine(root, "..", "shared", "fixtures"));
         throw new FixtureException("cannot find the shared fixtures: set CYBEX_FIXTURES");
     }
 }

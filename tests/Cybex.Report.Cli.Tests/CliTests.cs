@@ -11,18 +11,21 @@ namespace Cybex.Report.Cli.Tests;
 /// <summary>The operator tool as a user runs it: one clear line and a non-zero exit on every bad input.</summary>
 public class CliTests
 {
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(string[] args, Dictionary<string, string>? env = null)
+    private static Task<(int Exit, string Out, string Err)> RunAsync(string[] args, Dictionary<string, string>? env = null) =>
+        ExecAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "cybex-report.dll"), .. args],
+            new Dictionary<string, string>(env ?? []) { ["MONGO_URL"] = env?.GetValueOrDefault("MONGO_URL") ?? TestEnvironment.MongoUrl }, TimeSpan.FromSeconds(90));
+
+    /// <summary>Runs a program to its end (within the timeout) and gives its exit code and what it printed.</summary>
+    private static async Task<(int Exit, string Out, string Err)> ExecAsync(string file, string[] args, Dictionary<string, string>? env = null, TimeSpan? timeout = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cybex-report.dll"));
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
         foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["MONGO_URL"] = TestEnvironment.MongoUrl;
         foreach (var (k, v) in env ?? []) info.Environment[k] = v;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(timeout.Token);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(180));
+        await process.WaitForExitAsync(cts.Token);
         return (process.ExitCode, await stdout, await stderr);
     }
 
@@ -179,36 +182,23 @@ public class CliTests
         }
     }
 
-    private static async Task<(int Exit, string Out, string Err)> ExecAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
     [Fact]
     public async Task The_cli_packs_as_a_dotnet_tool_that_installs_from_its_package_and_runs()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "Cybex.Report.Bus.sln"))) root = root.Parent!;
+        var root = RepositoryRoot.Path;
         var work = Directory.CreateTempSubdirectory("cybex-tool-");
         try
         {
-            var (packed, packOut, _) = await ExecAsync("dotnet", "pack", Path.Combine(root.FullName, "src/Cybex.Report.Cli/Cybex.Report.Cli.csproj"),
-                "-c", "Release", "--no-build", "-nologo", "-o", Path.Combine(work.FullName, "pkg"));
+            var (packed, packOut, _) = await ExecAsync("dotnet", ["pack", Path.Combine(root, "src/Cybex.Report.Cli/Cybex.Report.Cli.csproj"),
+                "-c", "Release", "--no-build", "-nologo", "-o", Path.Combine(work.FullName, "pkg")]);
             Assert.True(packed == 0, packOut);
             var tools = Path.Combine(work.FullName, "tools");
-            var (installed, installOut, installErr) = await ExecAsync("dotnet", "tool", "install", "--tool-path", tools,
-                "--add-source", Path.Combine(work.FullName, "pkg"), "--ignore-failed-sources", "Cybex.Report.Cli");
+            var (installed, installOut, installErr) = await ExecAsync("dotnet", ["tool", "install", "--tool-path", tools,
+                "--add-source", Path.Combine(work.FullName, "pkg"), "--ignore-failed-sources", "Cybex.Report.Cli"]);
             Assert.True(installed == 0, installOut + installErr);
 
             var keys = Path.Combine(work.FullName, "keys");
-            var (code, output, err) = await ExecAsync(Path.Combine(tools, "cybex-report"), "keygen", "--out", keys);
+            var (code, output, err) = await ExecAsync(Path.Combine(tools, "cybex-report"), ["keygen", "--out", keys]);
 
             Assert.True(code == 0, err);
             Assert.True(QueryCipher.FromPem(await File.ReadAllTextAsync(Path.Combine(keys, "priv.pem"))).CanDecrypt, output);

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Cybex.Report.Domain.Tahoe;
+using Cybex.Report.Testing;
 using Xunit;
 
 namespace Cybex.Report.Domain.Tests;
@@ -7,16 +8,7 @@ namespace Cybex.Report.Domain.Tests;
 /// <summary>The plan of the house, checked: which project may know which.</summary>
 public class DependencyRuleTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Cybex.Report.Bus.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("the repository root (Cybex.Report.Bus.sln) is not above the test binaries");
-    }
+    private static readonly string Root = RepositoryRoot.Path;
 
     private static XDocument Project(string relative) => XDocument.Load(Path.Combine(Root, relative));
 

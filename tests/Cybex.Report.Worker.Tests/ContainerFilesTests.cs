@@ -1,3 +1,4 @@
+using Cybex.Report.Testing;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Xunit;
@@ -7,17 +8,7 @@ namespace Cybex.Report.Worker.Tests;
 /// <summary>No Docker engine runs here: check what can be checked of the container files.</summary>
 public partial class ContainerFilesTests
 {
-    private static string Root
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Cybex.Report.Bus.sln"))) return dir.FullName;
-            }
-            throw new InvalidOperationException("repository root not found");
-        }
-    }
+    private static string Root => RepositoryRoot.Path;
 
     [GeneratedRegex(@"(?<=[\s:""'-])\./[\w./-]+")]
     private static partial Regex RelativePath();

@@ -25,9 +25,7 @@ public class FaultTests(ITestOutputHelper output)
     {
         var state = Environment.GetEnvironmentVariable("CYBEX_STATE")
             ?? throw new InvalidOperationException("CYBEX_STATE is not set: run the fault suite through tests/run.sh");
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "Cybex.Report.Bus.sln"))) root = root.Parent!;
-        var info = new ProcessStartInfo("bash", [Path.Combine(root.FullName, "tests", "services.sh"), .. command.Split(' ')]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        var info = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot.Path, "tests", "services.sh"), .. command.Split(' ')]) { RedirectStandardError = true, RedirectStandardOutput = true };
         info.Environment["CYBEX_STATE"] = state;
         using var p = Process.Start(info)!;
         p.WaitForExit(120_000);

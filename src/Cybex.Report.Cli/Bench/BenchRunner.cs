@@ -74,8 +74,12 @@ public static class BenchRunner
             IRequestClient<SubmitReportQuery>? requests = null;
             if (via == "bus")
             {
-                var (busHost, busPort) = busHosts is null ? (settings["Bus:Host"]!, settings["Bus:Port"]!) : (busHosts.Split(',')[0].Split(':')[0], busHosts.Split(',')[0].Split(':')[1]);
-                bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(busHost, ushort.Parse(busPort, CultureInfo.InvariantCulture), "/", h =>
+                // The worker's own reading of the node list: the client connects where a worker would first.
+                var (busHost, busPort) = new Worker.Options.BusOptions
+                {
+                    Host = settings["Bus:Host"]!, Port = int.Parse(settings["Bus:Port"]!, CultureInfo.InvariantCulture), Hosts = busHosts is null ? [] : [busHosts],
+                }.Nodes()[0];
+                bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(busHost, (ushort)busPort, "/", h =>
                 {
                     h.Username(settings["Bus:Username"]!);
                     h.Password(settings["Bus:Password"]!);
