@@ -40,6 +40,10 @@ install_missing() {
   if ! command -v docker-compose >/dev/null; then
     apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >&2
   fi
+  # Not a service either: the Prometheus test starts its own, with the scrape configuration in deploy/.
+  if [ ! -x /usr/bin/prometheus ]; then
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
+  fi
   if ! command -v node >/dev/null; then
     apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >&2
   fi

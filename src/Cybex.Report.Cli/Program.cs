@@ -1,80 +1,72 @@
-using Cybex.Report.Cli.Commands;
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using Cybex.Report.Cli;
+using Cybex.Report.Cli.Commands;
+using Cybex.Report.Cli.Parsing;
 using Cybex.Report.Testing;
 using MongoDB.Driver;
 
-var commands = new Dictionary<string, (string Help, Func<CliArgs, CancellationToken, Task<int>> Run, string[] Flags)>(StringComparer.Ordinal)
+var root = new RootCommand("cybex-report: the operator tool of Cybex Report Bus. Exit codes: 0 done, 1 the command's own failure (see its help), 2 bad input, 3 database unreachable, 4 broker unreachable, 130 cancelled.")
 {
-    ["conformance"] = (ConformanceCommand.Help, ConformanceCommand.RunAsync, []),
-    ["replay"] = (ReplayCommand.Help, ReplayCommand.RunAsync, ["with-worker"]),
-    ["demo"] = (DemoCommand.Help, DemoCommand.RunAsync, ["keep"]),
-    ["bench"] = (BenchCommand.Help, BenchCommand.RunAsync, ["reference-suite"]),
-    ["keygen"] = (KeygenCommand.Help, KeygenCommand.RunAsync, ["force"]),
-    ["import"] = (ImportCommand.Help, ImportCommand.RunAsync, []),
-    ["seed-demo"] = (SeedDemoCommand.Help, SeedDemoCommand.RunAsync, []),
-    ["submit"] = (SubmitCommand.Help, SubmitCommand.RunAsync, ["wait"]),
-    ["status"] = (StatusCommand.Help, StatusCommand.RunAsync, []),
-    ["requeue"] = (RequeueCommand.Help, RequeueCommand.RunAsync, ["failed", "stuck"]),
+    StatusCommand.Create(),
+    RequeueCommand.Create(),
+    SubmitCommand.Create(),
+    KeygenCommand.Create(),
+    ImportCommand.Create(),
+    SeedDemoCommand.Create(),
+    DemoCommand.Create(),
+    BenchCommand.Create(),
+    ReplayCommand.Create(),
+    ConformanceCommand.Create(),
 };
-
-void Usage(TextWriter w)
+var parsed = root.Parse(args);
+// Help, --version and completions run even on an incomplete line; every other error is one line and exit code 2.
+if (parsed.Action is ParseErrorAction || (parsed.Errors.Count > 0 && parsed.Action is null))
 {
-    w.WriteLine("usage: cybex-report COMMAND [options]   (cybex-report COMMAND --help for its options)");
-    w.WriteLine("commands: " + string.Join(", ", commands.Keys));
-}
-
-if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
-{
-    Usage(Console.Out);
-    return args.Length == 0 ? 2 : 0;
-}
-if (!commands.TryGetValue(args[0], out var command))
-{
-    Console.Error.WriteLine($"cybex-report: unknown command '{args[0]}' (commands: {string.Join(", ", commands.Keys)})");
+    Console.Error.WriteLine(ParseErrors.OneLine(parsed, root));
     return 2;
 }
-if (args.Skip(1).Any(a => a is "--help" or "-h"))
-{
-    Console.WriteLine(command.Help);
-    return 0;
-}
+
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
     cts.Cancel();
 };
-// A service manager or `kill` stops long-running commands (demo --keep) as cleanly as Ctrl+C.
+// A service manager or `kill` stops long-running commands (demo --keep, status --watch) as cleanly as Ctrl+C.
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
 {
     context.Cancel = true;
     cts.Cancel();
 });
+var name = parsed.CommandResult.Command.Name;
 var verbose = Environment.GetEnvironmentVariable("CYBEX_DEBUG") == "1";
+// Cancellation and failures are the tool's own: one line and the documented exit code, not the parser's handler.
+var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
 try
 {
-    return await command.Run(new CliArgs(args.Skip(1), command.Flags.ToHashSet()), cts.Token);
+    return await parsed.InvokeAsync(invocation, cts.Token);
 }
 catch (Exception e) when (!verbose && e is CliException or FixtureException or ArgumentException or FileNotFoundException
                            or Microsoft.Extensions.Options.OptionsValidationException or Cybex.Report.Domain.Queries.QueryDecodeException)
 {
-    Console.Error.WriteLine($"cybex-report {args[0]}: {e.Message}");
+    Console.Error.WriteLine($"cybex-report {name}: {e.Message}");
     return e is CliException c ? c.ExitCode : 2;
 }
 catch (Exception e) when (!verbose && e is TimeoutException or MongoException)
 {
-    Console.Error.WriteLine($"cybex-report {args[0]}: database unreachable or failing: {e.Message.Split('\n')[0]}");
+    Console.Error.WriteLine($"cybex-report {name}: database unreachable or failing: {e.Message.Split('\n')[0]}");
     return 3;
 }
 catch (Exception e) when (!verbose && e is MassTransit.MassTransitException or MassTransit.RabbitMqConnectionException
                            || (e is OperationCanceledException && !cts.IsCancellationRequested))
 {
-    Console.Error.WriteLine($"cybex-report {args[0]}: message broker unreachable or failing: {e.Message.Split('\n')[0]}");
+    Console.Error.WriteLine($"cybex-report {name}: message broker unreachable or failing: {e.Message.Split('\n')[0]}");
     return 4;
 }
 catch (OperationCanceledException e)
 {
     if (verbose) Console.Error.WriteLine(e);
-    Console.Error.WriteLine($"cybex-report {args[0]}: cancelled");
+    Console.Error.WriteLine($"cybex-report {name}: cancelled");
     return 130;
 }

@@ -22,6 +22,9 @@ public sealed record ConformanceResult(int Passed, int Failed, IReadOnlyDictiona
 /// </summary>
 public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
 {
+    /// <summary>Told (checked, of all) after every check: the CLI's progress bar.</summary>
+    public Action<int, int>? Progress { get; init; }
+
     public async Task<ConformanceResult> RunAsync(FixtureFile file, CancellationToken ct)
     {
         await using var scratch = new ScratchDatabases("cybex_conf_", mongoUrl);
@@ -58,8 +61,11 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
             d.Add(ms);
         }
 
+        var checks = file.Queries.Count + file.Sequences.Sum(q => q["queries"].AsBsonArray.Count) + file.ThreatrankDirect.Count + file.ProcessQuery.Count;
+
         void Record(string id, string? mismatch)
         {
+            Progress?.Invoke(Math.Min(checks, passed + failed + 1), checks);
             if (mismatch is null)
             {
                 passed++;

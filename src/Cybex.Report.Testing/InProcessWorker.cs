@@ -1,5 +1,6 @@
 using Cybex.Report.Storage;
-using Cybex.Report.Worker;
+using Cybex.Report.Worker.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,14 +36,18 @@ public static class InProcessWorker
     public static async Task<IHost> StartAsync(IDictionary<string, string?> settings, IClock clock, Action<ILoggingBuilder>? logging = null,
         Action<IServiceCollection>? services = null, CancellationToken ct = default)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var builder = WebApplication.CreateSlimBuilder();
+        // Only the given settings: the test process's environment and files must not shape its workers.
+        builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
         if (logging is null) builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         else logging(builder.Logging);
-        builder.Services.AddReportWorker(builder.Configuration);
-        builder.Services.AddSingleton(clock);
-        services?.Invoke(builder.Services);
-        var host = builder.Build();
+        var host = WorkerHost.Build(builder, s =>
+        {
+            s.AddSingleton(clock);
+            services?.Invoke(s);
+        });
         await host.StartAsync(ct);
         return host;
     }

@@ -24,6 +24,9 @@ public sealed class ReplayRunner(string mongoUrl, TextWriter output)
 {
     public TimeSpan NonceTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Told (replayed, of all) after every query: the CLI's progress bar.</summary>
+    public Action<int, int>? Progress { get; init; }
+
     public async Task<ReplayResult> RunAsync(FixtureFile file, bool withWorker, MongoOptions? target, CancellationToken ct)
     {
         await using var databases = target is null ? new ScratchDatabases("cybex_replay_", mongoUrl) : null;
@@ -44,6 +47,7 @@ public sealed class ReplayRunner(string mongoUrl, TextWriter output)
             var store = new TdqlStore(mongo);
             int passed = 0, failed = 0, nonces = 0, total = 0;
             var latencies = new List<double>();
+            var all = file.Queries.Count + file.Sequences.Sum(q => q["queries"].AsBsonArray.Count);
 
             async Task Replay(BsonDocument q, Func<BsonDocument, string?, string?> check)
             {
@@ -71,6 +75,7 @@ public sealed class ReplayRunner(string mongoUrl, TextWriter output)
                     failed++;
                     output.WriteLine($"MISMATCH {q["id"]}: {mismatch}");
                 }
+                Progress?.Invoke(total, all);
             }
 
             foreach (var q in file.Queries) await Replay(q, (r, s) => ConformanceRunner.Check(Expectation.For(q, file), r, s));

@@ -66,33 +66,27 @@ public static class WorkerRegistration
         services.AddSingleton<WorkerMetrics>();
         services.AddHostedService<MongoIndexes>();
         services.AddHostedService<Warmup>();
-        services.AddObservability(shape.Observability);
+        services.AddObservability(shape);
         if (shape.Roles.Watcher) services.AddHostedService<TdqlWatcher>();
         return services;
     }
 
-    /// <summary>Health endpoint, Prometheus scrape endpoint and OTLP export, each when configured.</summary>
-    private static void AddObservability(this IServiceCollection services, ObservabilityOptions o)
+    /// <summary>Health checks (served by <see cref="HealthEndpoints"/>), the Prometheus exporter and OTLP export, each when configured.</summary>
+    private static void AddObservability(this IServiceCollection services, HostShape shape)
     {
-        if (o.HealthPort > 0)
-        {
-            services.AddSingleton<HealthProbe>();
-            services.AddHostedService<HealthEndpoint>();
-        }
+        var o = shape.Observability;
+        services.AddSingleton<WatcherState>();
+        // MassTransit adds its own bus check, tagged ready, to these.
+        var checks = services.AddHealthChecks().AddCheck<MongoHealthCheck>("mongo", tags: [HealthEndpoints.ReadyTag]);
+        if (shape.Roles.Watcher) checks.AddCheck<WatcherHealthCheck>("watcher", tags: [HealthEndpoints.ReadyTag]);
+        if (ConsumerWatchdog.QueuesOf(shape.Bus, shape.Roles).Count > 0) checks.AddCheck<ConsumerEndpointsHealthCheck>("consumers", tags: [HealthEndpoints.ReadyTag]);
         if (o.MetricsPort == 0 && string.IsNullOrEmpty(o.OtlpEndpoint)) return;
         var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService("cybex-report-worker"));
         otel.WithMetrics(m =>
         {
-            m.AddMeter(WorkerMetrics.MeterName, "MassTransit");
-            if (o.MetricsPort > 0)
-            {
-                var host = o.ListenHost is "0.0.0.0" or "*" ? "+" : o.ListenHost;
-                m.AddPrometheusHttpListener(p =>
-                {
-                    p.Host = host;
-                    p.Port = o.MetricsPort;
-                });
-            }
+            // System.Runtime: .NET's own GC, thread-pool, JIT and exception instruments.
+            m.AddMeter(WorkerMetrics.MeterName, "MassTransit", "System.Runtime");
+            if (o.MetricsPort > 0) m.AddPrometheusExporter();
             if (!string.IsNullOrEmpty(o.OtlpEndpoint)) m.AddOtlpExporter(e => e.Endpoint = new Uri(o.OtlpEndpoint));
         });
         if (!string.IsNullOrEmpty(o.OtlpEndpoint))

@@ -46,6 +46,13 @@ public class CliTests
         { ["conformance"], 2, "missing --fixture" },
         { ["status", "--typo", "1"], 2, "unknown option --typo" },
         { ["frobnicate"], 2, "unknown command 'frobnicate'" },
+        { [], 2, "no command given" },
+        { ["import", "--db", "tahoe"], 2, "give exactly one FILE to import" },
+        { ["bench", "--events", "abc"], 2, "--events must be a whole number from 10 to 1000000" },
+        { ["bench", "--mode", "open"], 2, "--mode must be burst or closed" },
+        { ["bench", "--plot", "figures.jpg"], 2, "--plot must name a .png file" },
+        { ["requeue", "--failed", "--stuck"], 2, "give exactly one of --failed, --stuck, --tdql HASH" },
+        { ["status", "--interval", "0"], 2, "--interval must be a whole number from 1 to 3600" },
         { ["status", "--mongo", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300"], 3, "database unreachable" },
     };
 
@@ -58,6 +65,70 @@ public class CliTests
         Assert.Contains(message, err);
         Assert.DoesNotContain("   at ", err);
         Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Help_version_and_completions_come_from_the_parser()
+    {
+        var (code, help, _) = await RunAsync(["--help"]);
+        Assert.Equal(0, code);
+        foreach (var command in new[] { "status", "requeue", "submit", "keygen", "import", "seed-demo", "demo", "bench", "replay", "conformance" }) Assert.Contains(command, help);
+
+        var bench = await RunAsync(["bench", "--help"]);
+        Assert.Equal(0, bench.Exit);
+        Assert.Contains("--plot <FILE.png>", bench.Out);
+        Assert.Contains("--mode <burst|closed>", bench.Out);
+        Assert.Contains("[default: 300]", bench.Out);
+
+        var version = await RunAsync(["--version"]);
+        Assert.Equal(0, version.Exit);
+        Assert.StartsWith("1.0.0", version.Out.Trim());
+
+        // What a shell's completion script asks (dotnet-suggest's directive, the cursor at the end of the line).
+        const string line = "bench --mode ";
+        var suggest = await RunAsync([$"[suggest:{line.Length}]", line]);
+        Assert.Equal(["burst", "closed"], suggest.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
+    public async Task Status_prints_json_snapshots_and_watch_refreshes_them()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        await env.StartWorkerAsync();
+        using (var pending = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(1), env.UserId("alice"), CancellationToken.None))
+        {
+            Assert.True(await pending.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
+        }
+        string[] databases = ["--tahoe-db", env.Options.TahoeDatabase, "--identity-db", env.Options.IdentityDatabase, "--report-db", env.Options.ReportDatabase];
+        var rabbit = $"http://{Environment.GetEnvironmentVariable("RABBITMQ_USER") ?? "guest"}:{Environment.GetEnvironmentVariable("RABBITMQ_PASS") ?? "guest"}@{TestEnvironment.RabbitHost}:15672";
+
+        // The broker's view: this worker's report queue, with its consumer (the management API's figures lag by
+        // its statistics interval, 5 s by default).
+        static bool Consumed(BsonDocument s) => s["queues"].AsBsonArray.Any(q => q["name"].AsString.EndsWith("report-requested", StringComparison.Ordinal) && q["consumers"].ToInt32() >= 1);
+        BsonDocument snapshot;
+        var waited = Stopwatch.StartNew();
+        do
+        {
+            var (code, output, err) = await RunAsync(["status", "--json", "--rabbit-api", rabbit, .. databases]);
+            Assert.True(code == 0, err + output);
+            snapshot = BsonDocument.Parse(output);
+        }
+        while (!Consumed(snapshot) && waited.Elapsed < TimeSpan.FromSeconds(30));
+        Assert.True(Consumed(snapshot), snapshot.ToJson());
+        Assert.Equal(1, snapshot["queries"]["ready"].ToInt32());
+        Assert.Equal(0, snapshot["expired_leases"].ToInt32());
+        Assert.True(snapshot["reports_last_minute"].IsBsonDocument);
+
+        var watched = await RunAsync(["status", "--watch", "--interval", "1", "--refreshes", "2", "--json", "--rabbit-api", rabbit, .. databases]);
+        Assert.True(watched.Exit == 0, watched.Err);
+        var lines = watched.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, l => Assert.Equal(1, BsonDocument.Parse(l)["queries"]["ready"].ToInt32()));
+
+        var plain = await RunAsync(["status", "--watch", "--interval", "1", "--refreshes", "2", "--rabbit-api", rabbit, .. databases]);
+        Assert.Equal(2, plain.Out.Split('\n').Count(l => l.StartsWith("--- ", StringComparison.Ordinal)));
+        Assert.Contains("reports/s over the last minute", plain.Out);
     }
 
     [Fact]
@@ -158,9 +229,10 @@ public class CliTests
     public async Task Bench_measures_a_worker_process_on_both_paths_and_writes_typed_figures()
     {
         var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
+        var png = Path.ChangeExtension(json, ".png");
         try
         {
-            var (code, output, err) = await RunAsync(["bench", "--events", "20", "--queries", "6", "--idle-seconds", "0", "--via", "both", "--json", json],
+            var (code, output, err) = await RunAsync(["bench", "--events", "20", "--queries", "6", "--idle-seconds", "0", "--via", "both", "--json", json, "--plot", png],
                 new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
 
             Assert.True(code == 0, err + output);
@@ -175,10 +247,12 @@ public class CliTests
             }
             Assert.True(runs[0]["commands_per_report_by_role"]["report"].ToDouble() > 0);
             Assert.True(runs[1]["commands_per_report_by_role"]["query"].ToDouble() > 0);
+            PlotFiles.AssertPng(png, 1200, 900);
         }
         finally
         {
             File.Delete(json);
+            File.Delete(png);
         }
     }
 

@@ -24,6 +24,33 @@ public class ClaimAndLimitTests
             Tdql.StatusWait, new TdqlSocket("0.0.0.0", 1, "00"));
 
     [Fact]
+    public async Task The_summary_counts_reports_of_the_last_minute_by_type_and_dates_the_oldest_waiting_query()
+    {
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var (older, olderChildren) = TdqlDocuments.Build("count", Canonical.Sha256Hex("older"), "b'{}'", new string('a', 64), TahoeTime.ToEpochSeconds(Now - Duration.FromSeconds(90)),
+            false, Tdql.StatusWait, new TdqlSocket("0.0.0.0", 1, "00"));
+        var (newer, newerChildren) = Waiting("newer");
+        await store.InsertTdqlAsync(older, olderChildren, CancellationToken.None);
+        await store.InsertTdqlAsync(newer, newerChildren, CancellationToken.None);
+        await mongo.Mongo.ReportDb.InsertManyAsync(
+        [
+            ReportOutcome.Ready(1).ToDocument("count", "u", Now - Duration.FromSeconds(10)),
+            ReportOutcome.Ready(2).ToDocument("count", "u", Now - Duration.FromSeconds(50)),
+            ReportOutcome.Ready(3).ToDocument("threatrank", "u", Now - Duration.FromSeconds(5)),
+            ReportOutcome.Ready(4).ToDocument("count", "u", Now - Duration.FromSeconds(61)),
+        ]);
+
+        var summary = await new ClaimStore(mongo.Mongo, new FrozenClock(Now)).SummaryAsync(CancellationToken.None);
+
+        Assert.Equal(2, summary.ByStatus[Tdql.StatusWait]);
+        Assert.Equal(2, summary.ReportsLastMinute["count"]);
+        Assert.Equal(1, summary.ReportsLastMinute["threatrank"]);
+        Assert.Equal(Now - Duration.FromSeconds(90), summary.OldestWaiting);
+        Assert.Equal(Now, summary.At);
+    }
+
+    [Fact]
     public async Task A_claim_is_taken_once_and_keeps_the_tdql_parsable()
     {
         await using var mongo = new ScratchDatabases("t");

@@ -21,12 +21,34 @@ public partial class ContainerFilesTests
         var paths = RelativePath().Matches(compose).Select(m => m.Value.Split(':')[0]).Distinct().ToList();
         Assert.Contains("./rabbitmq/definitions.json", paths);
         // The key is each deployment's own secret (cybex-report keygen --out secrets).
-        Assert.All(paths.Where(p => !p.StartsWith("./secrets", StringComparison.Ordinal)), p => Assert.True(File.Exists(Path.Combine(Root, p)), $"{p} is missing"));
+        Assert.All(paths.Where(p => !p.StartsWith("./secrets", StringComparison.Ordinal)), p => Assert.True(File.Exists(Path.Combine(Root, p)) || Directory.Exists(Path.Combine(Root, p)), $"{p} is missing"));
         var dockerfile = Regex.Match(compose, @"dockerfile:\s*(\S+)").Groups[1].Value;
         Assert.True(File.Exists(Path.Combine(Root, dockerfile)), $"{dockerfile} is missing");
-        foreach (var service in new[] { "rabbitmq:", "mongo:", "watcher:", "report-consumer:", "reply-consumer:" }) Assert.Contains("  " + service, compose);
+        foreach (var service in new[] { "rabbitmq:", "mongo:", "watcher:", "report-consumer:", "reply-consumer:", "prometheus:", "grafana:" }) Assert.Contains("  " + service, compose);
         Assert.Contains("./rabbitmq/users.sh", paths);
         Assert.Contains("./mongo/init-users.js", paths);
+    }
+
+    [Fact]
+    public void Prometheus_and_grafana_are_provisioned_from_the_repository_and_workers_report_their_health()
+    {
+        var compose = File.ReadAllText(Path.Combine(Root, "docker-compose.yml"));
+        Assert.Contains("./deploy/prometheus:/etc/prometheus:ro", compose);
+        Assert.Contains("./deploy/grafana/provisioning:/etc/grafana/provisioning:ro", compose);
+        Assert.Contains("./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro", compose);
+        Assert.Contains("\"--health-check\"", compose);
+        var prometheus = File.ReadAllText(Path.Combine(Root, "deploy/prometheus/prometheus.yml"));
+        // Every worker service is scraped on the port the image exposes for /metrics.
+        foreach (var service in new[] { "watcher", "report-consumer", "reply-consumer" }) Assert.Contains(service, prometheus);
+        Assert.Contains("Observability__MetricsPort=9464", File.ReadAllText(Path.Combine(Root, "src/Cybex.Report.Worker/Dockerfile")));
+        Assert.Contains("port: 9464", prometheus);
+        // The dashboard's data source is the provisioned one, and the dashboards folder is the one compose mounts.
+        var datasource = File.ReadAllText(Path.Combine(Root, "deploy/grafana/provisioning/datasources/prometheus.yml"));
+        var uid = Regex.Match(datasource, @"uid:\s*(\S+)").Groups[1].Value;
+        Assert.Contains("url: http://prometheus:9090", datasource);
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "deploy/grafana/dashboards/cybex-report-bus.json")));
+        Assert.All(dashboard.RootElement.GetProperty("panels").EnumerateArray(), p => Assert.Equal(uid, p.GetProperty("datasource").GetProperty("uid").GetString()));
+        Assert.Contains("path: /var/lib/grafana/dashboards", File.ReadAllText(Path.Combine(Root, "deploy/grafana/provisioning/dashboards/cybex.yml")));
     }
 
     [Fact]

@@ -164,6 +164,64 @@ public class FaultTests(ITestOutputHelper output)
     });
 
     [Fact]
+    public async Task Readiness_reports_a_stalled_database_and_a_stopped_broker_and_recovers_from_both()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        var port = FreePorts.Next();
+        await env.StartWorkerAsync(s => s["Observability:HealthPort"] = port.ToString());
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+
+        async Task<(System.Net.HttpStatusCode Code, System.Text.Json.JsonElement Checks)> ReadyAsync()
+        {
+            var response = await http.GetAsync($"http://127.0.0.1:{port}{Health.HealthEndpoints.Ready}");
+            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return (response.StatusCode, body.RootElement.GetProperty("checks").Clone());
+        }
+
+        async Task EventuallyAsync(System.Net.HttpStatusCode expected, string check, string status)
+        {
+            var waited = Stopwatch.StartNew();
+            var last = "";
+            while (waited.Elapsed < TimeSpan.FromSeconds(90))
+            {
+                var (code, checks) = await ReadyAsync();
+                last = $"{code} {checks}";
+                if (code == expected && checks.GetProperty(check).GetProperty("status").GetString() == status) return;
+                await Task.Delay(500);
+            }
+            Assert.Fail($"/health/ready never became {expected} with {check} {status}; last: {last}");
+        }
+
+        await EventuallyAsync(System.Net.HttpStatusCode.OK, "mongo", "Healthy");
+        Services("congodb-pause");
+        try
+        {
+            await EventuallyAsync(System.Net.HttpStatusCode.ServiceUnavailable, "mongo", "Unhealthy");
+            // Liveness runs no check: a database outage is no reason to restart the worker.
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}{Health.HealthEndpoints.Live}")).StatusCode);
+        }
+        finally
+        {
+            Services("congodb-resume");
+        }
+        await EventuallyAsync(System.Net.HttpStatusCode.OK, "mongo", "Healthy");
+
+        Services("rabbitmq-stop");
+        try
+        {
+            // MassTransit's own check only degrades; the consumer endpoints' check makes the worker unready.
+            await EventuallyAsync(System.Net.HttpStatusCode.ServiceUnavailable, "consumers", "Unhealthy");
+        }
+        finally
+        {
+            Services("rabbitmq-start");
+        }
+        await EventuallyAsync(System.Net.HttpStatusCode.OK, "consumers", "Healthy");
+        await AssertStillServingAsync(env);
+    }
+
+    [Fact]
     public async Task Api_listeners_gone_for_ten_seconds_get_their_replies_given_up_and_nothing_else_is_held_up()
     {
         await using var env = new TestEnvironment();

@@ -24,16 +24,25 @@ public class ObservabilityTests
         Assert.True(await pending.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
 
         using var http = new HttpClient();
-        var health = await http.GetAsync($"http://127.0.0.1:{healthPort}/health");
-        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        var body = await health.Content.ReadAsStringAsync();
-        Assert.Contains("\"database\":\"healthy\"", body);
-        Assert.Contains("\"broker\":\"healthy\"", body);
-        Assert.Equal(0, await HealthEndpoint.ProbeAsync(healthPort));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{healthPort}{HealthEndpoints.Live}")).StatusCode);
+        var ready = await http.GetAsync($"http://127.0.0.1:{healthPort}{HealthEndpoints.Ready}");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        var checks = body.RootElement.GetProperty("checks");
+        Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
+        foreach (var name in new[] { "masstransit-bus", "consumers", "mongo", "watcher" })
+        {
+            Assert.Equal("Healthy", checks.GetProperty(name).GetProperty("status").GetString());
+        }
+        Assert.Equal(0, checks.GetProperty("watcher").GetProperty("data").GetProperty("expiredLeases").GetInt64());
+        Assert.Equal(0, await HealthEndpoints.ProbeAsync(healthPort));
+        // Each endpoint answers on its own port only.
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{metricsPort}{HealthEndpoints.Ready}")).StatusCode);
 
         var metrics = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
         Assert.Contains("cybex_reports", metrics);
         Assert.Contains("type=\"count\"", metrics);
+        Assert.Contains("dotnet_gc_collections", metrics);
     }
 
     [Fact]

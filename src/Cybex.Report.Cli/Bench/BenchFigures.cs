@@ -1,7 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace Cybex.Report.Cli.Bench;
 
 /// <summary>Latency percentiles of one run, in milliseconds.</summary>
 public sealed record Latency(double P50, double P95, double P99, double Max);
+
+/// <summary>One answer: when it came (seconds into the measured window) and how long it took (ms).</summary>
+public sealed record LatencySample(double AtSeconds, double LatencyMs);
 
 /// <summary>
 /// What one bench run measured. CPU is split by process: the worker (its own process, as deployed), the API double
@@ -27,4 +32,9 @@ public sealed record BenchFigures(
     double ReportDbScansPerReport,
     double LeaseCommandsPerReport,
     double? IdleCommandsPerSecond,
-    double WorkerPeakMemoryMb);
+    double WorkerPeakMemoryMb)
+{
+    /// <summary>Every answer of the window, in the order they came: what <c>--plot</c> draws; not in the JSON figures.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<LatencySample> Samples { get; init; } = [];
+}

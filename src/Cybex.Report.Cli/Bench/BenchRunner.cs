@@ -23,7 +23,7 @@ namespace Cybex.Report.Cli.Bench;
 /// </summary>
 public static class BenchRunner
 {
-    public static async Task<BenchFigures> RunAsync(BenchConfig config, string mongoUrl, string? workerDirectory, CancellationToken ct)
+    public static async Task<BenchFigures> RunAsync(BenchConfig config, string mongoUrl, string? workerDirectory, TextWriter output, CancellationToken ct)
     {
         var (events, queries, mode, concurrency, relatedPercent, idleSeconds, via, _, workerCount, busHosts) = config;
         await using var databases = new ScratchDatabases("bench", mongoUrl);
@@ -42,9 +42,8 @@ public static class BenchRunner
         IBusControl? bus = null;
         try
         {
-            await ImportCommand.Upsert(mongo.Archive, archive.ArchiveDocs, ct);
-            await ImportCommand.Upsert(mongo.Identity, archive.IdentityDocs, ct);
-            Console.WriteLine($"archive: {archive.ArchiveDocs.Count} documents, {events} events, 3 orgs; {queries} queries via {via}, {mode}{(mode == "closed" ? $" x{concurrency}" : "")}, {relatedPercent}% related");
+            await SeedDemoCommand.WriteAsync(mongo, archive, "bench", ct);
+            output.WriteLine($"archive: {archive.ArchiveDocs.Count} documents, {events} events, 3 orgs; {queries} queries via {via}, {mode}{(mode == "closed" ? $" x{concurrency}" : "")}, {relatedPercent}% related");
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             for (var w = 0; w < workerCount; w++)
             {
@@ -99,22 +98,23 @@ public static class BenchRunner
             var self = Process.GetCurrentProcess();
             var (workerCpu0, dbCpu0, selfCpu0) = (WorkersCpu(), ProcessCpu(dbPid), self.TotalProcessorTime);
             var commands0 = await CommandsAsync();
-            var latencies = new ConcurrentBag<double>();
-            var progress = new Progress("bench", queries);
+            // (answered at, latency) in ms since the window opened: the plot's points.
+            var latencies = new ConcurrentBag<(double At, double Ms)>();
+            Progress? progress = null;
             var done = 0;
             var lost = 0;
             var wall = Stopwatch.StartNew();
 
             void Answered(double ms)
             {
-                latencies.Add(ms);
-                progress.Report(Interlocked.Increment(ref done));
+                latencies.Add((wall.Elapsed.TotalMilliseconds, ms));
+                progress?.Report(Interlocked.Increment(ref done));
             }
 
             void Lost()
             {
                 Interlocked.Increment(ref lost);
-                progress.Report(Interlocked.Increment(ref done));
+                progress?.Report(Interlocked.Increment(ref done));
             }
 
             async Task WaitAsync(PendingQuery pending, Stopwatch since)
@@ -143,7 +143,7 @@ public static class BenchRunner
             }
 
             foreach (var q in warmup) await RunOne(q);
-            progress = new Progress("bench", queries);
+            progress = new Progress($"bench ({via}, {mode})", queries);
             (done, lost) = (0, 0);
             latencies.Clear();
             (workerCpu0, dbCpu0, selfCpu0) = (WorkersCpu(), ProcessCpu(dbPid), self.TotalProcessorTime);
@@ -170,7 +170,7 @@ public static class BenchRunner
                 }));
             }
             wall.Stop();
-            progress.Done();
+            progress.Dispose();
             var workerCpu = (WorkersCpu() - workerCpu0).TotalMilliseconds;
             var dbCpu = (ProcessCpu(dbPid) - dbCpu0) * 1000;
             var selfCpu = (self.TotalProcessorTime - selfCpu0).TotalMilliseconds;
@@ -186,7 +186,7 @@ public static class BenchRunner
                 idleRate = WorkerScrape.Since(await CommandsAsync(), idle0).Values.Sum() / idleSeconds;
             }
 
-            var sorted = latencies.Order().ToList();
+            var sorted = latencies.Select(l => l.Ms).Order().ToList();
             var answered = Math.Max(1, sorted.Count);
             double PerReport(double total) => Math.Round(total / answered, 2);
             return new BenchFigures(
@@ -203,7 +203,10 @@ public static class BenchRunner
                 PerReport(commands.Where(kv => kv.Key.Collection == $"{databases.Options.ReportDatabase}.{databases.Options.Collection}").Sum(kv => kv.Value)),
                 PerReport(commands.Where(kv => kv.Key.Collection == $"{databases.Options.ReportDatabase}.report_leases").Sum(kv => kv.Value)),
                 idleRate is { } rate ? Math.Round(rate, 2) : null,
-                Math.Round(workers.Max(w => w.Process.PeakWorkingSet64) / 1048576.0, 1));
+                Math.Round(workers.Max(w => w.Process.PeakWorkingSet64) / 1048576.0, 1))
+            {
+                Samples = latencies.OrderBy(l => l.At).Select(l => new LatencySample(Math.Round(l.At / 1000, 3), Math.Round(l.Ms, 2))).ToList(),
+            };
         }
         finally
         {
@@ -233,7 +236,7 @@ public static class BenchRunner
             if (worker.HasExited) throw new CliException($"the worker process exited with code {worker.ExitCode} (CYBEX_BENCH_WORKER_LOG=FILE keeps its output)", 4);
             try
             {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/health", ct)).IsSuccessStatusCode) return;
+                if ((await http.GetAsync($"http://127.0.0.1:{port}{Worker.Health.HealthEndpoints.Ready}", ct)).IsSuccessStatusCode) return;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {

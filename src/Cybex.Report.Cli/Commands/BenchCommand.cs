@@ -1,41 +1,16 @@
 using System.Globalization;
 using System.Text.Json;
+using System.CommandLine;
 using Cybex.Report.Cli.Bench;
+using Cybex.Report.Cli.Output;
+using Cybex.Report.Cli.Parsing;
+using Spectre.Console;
+using Progress = Cybex.Report.Cli.Output.Progress;
 
 namespace Cybex.Report.Cli.Commands;
 
 public static class BenchCommand
 {
-    public const string Help = """
-        cybex-report bench [--events N] [--queries N] [--mode burst|closed] [--concurrency C]
-                           [--related-percent P] [--idle-seconds S] [--warmup N] [--via tdql|bus|both] [--worker-dir DIR]
-                           [--workers N] [--bus-hosts H:P,...]
-                           [--json FILE] [--mongo URL]
-          Seeds a scratch archive (3 orgs), starts the worker as its own process, writes TDQLs the way the API
-          does (encrypted; a burst as one insert) and prints: reports/s, latency from the TDQL in report_db to
-          its nonce (p50, p95, p99, max; a burst's first answer), CPU per report of the worker, of the database
-          server (when tests/services.sh started it) and of bench itself with its API double, the worker's
-          database commands per report by role, report_db scans and lease commands per report, commands while idle.
-          --events N           archive size (default 300 events, about 800 documents)
-          --queries N          queries to run (default 200)
-          --mode burst|closed  all queries at once (default), or C clients each waiting for its answer
-          --concurrency C      clients in closed mode (default 8)
-          --related-percent P  share of related level-1 queries, the rest count (default 30)
-          --idle-seconds S     idle measurement after the run (default 10)
-          --warmup N           queries answered one by one before the window (default 5 in closed mode, 0 in a
-                               burst, which measures a worker that has seen nothing)
-          --via tdql|bus|both  queries as TDQLs answered by nonce (default), as SubmitReportQuery messages
-                               answered by response (latency from send to response), or both in one run
-          --worker-dir DIR     the worker binaries to run (default: the ones beside this tool), e.g. a
-                               ReadyToRun publish
-          --workers N          worker processes competing for the work (default 1)
-          --bus-hosts H:P,...  a broker cluster's nodes (tests/services.sh cluster-start prints them; quorum
-                               queues then); default the single broker of RABBITMQ_HOST
-          --json FILE          also write the figures as JSON
-          --reference-suite    run the original's five reference configurations one after another and print
-                               them next to the original worker's stored figures, with ratios
-        """;
-
     /// <summary>The original worker's figures, stored (same kind of machine, same test server, 300 events): not a run of today's.</summary>
     private static readonly (string Name, BenchConfig Config, double ReportsPerSecond, double? P50Ms)[] Reference =
     [
@@ -48,74 +23,126 @@ public static class BenchCommand
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static async Task<int> RunAsync(CliArgs args, CancellationToken ct)
+    public static Command Create()
     {
-        var config = new BenchConfig(
-            args.GetInt("events", 300, 10, 1_000_000),
-            args.GetInt("queries", 200, 1, 1_000_000),
-            args.Get("mode") ?? "burst",
-            args.GetInt("concurrency", 8, 1, 10_000),
-            args.GetInt("related-percent", 30, 0, 100),
-            args.GetInt("idle-seconds", 10, 0, 3600));
-        if (config.Mode is not ("burst" or "closed")) throw new CliException("--mode must be burst or closed");
-        config = config with
+        var events = CliOptions.Int("--events", 300, 10, 1_000_000, "archive size in events (300 is about 800 documents)");
+        var queries = CliOptions.Int("--queries", 200, 1, 1_000_000, "queries to run");
+        var mode = CliOptions.Choice("--mode", "burst", "all queries at once, or --concurrency clients each waiting for its answer", "burst", "closed");
+        var concurrency = CliOptions.Int("--concurrency", 8, 1, 10_000, "clients in closed mode");
+        var related = CliOptions.Int("--related-percent", 30, 0, 100, "share of related level-1 queries, the rest count");
+        var idle = CliOptions.Int("--idle-seconds", 10, 0, 3600, "idle measurement after the run");
+        var warmup = CliOptions.OptionalInt("--warmup", 0, 10_000,
+            "queries answered one by one before the window (default 5 in closed mode, 0 in a burst, which measures a worker that has seen nothing)");
+        var via = CliOptions.Choice("--via", "tdql", "queries as TDQLs answered by nonce, as SubmitReportQuery messages answered by response, or both in one run", "tdql", "bus", "both");
+        var workerDir = CliOptions.Text("--worker-dir", "DIR", "the worker binaries to run (default: the ones beside this tool), e.g. a ReadyToRun publish");
+        var workers = CliOptions.Int("--workers", 1, 1, 16, "worker processes competing for the work");
+        var busHosts = CliOptions.Text("--bus-hosts", "H:P,...", "a broker cluster's nodes (tests/services.sh cluster-start prints them; quorum queues then); default the single broker of RABBITMQ_HOST");
+        var json = new Option<string?>("--json")
         {
-            Warmup = args.GetInt("warmup", config.Mode == "closed" ? 5 : 0, 0, 10_000),
-            Workers = args.GetInt("workers", 1, 1, 16),
-            BusHosts = args.Get("bus-hosts"),
+            Description = "the figures as JSON: to FILE, or alone to stdout (the tables then go to stderr)",
+            HelpName = "FILE",
+            Arity = ArgumentArity.ZeroOrOne,
         };
-        var via = args.Get("via") ?? "tdql";
-        if (via is not ("tdql" or "bus" or "both")) throw new CliException("--via must be tdql, bus or both");
-        var workerDir = args.Get("worker-dir");
-        if (workerDir is not null && !File.Exists(Path.Combine(workerDir, "cybex-report-worker.dll"))) throw new CliException($"--worker-dir {workerDir} holds no cybex-report-worker.dll");
-        var suite = args.Has("reference-suite");
-        var jsonFile = args.Get("json");
-        var mongoUrl = Common.MongoUrl(args);
-        args.EnsureAllUsed();
+        var plot = CliOptions.Text("--plot", "FILE.png", "draw the run as a PNG: latency over time and its distribution; with --reference-suite, the bars against the original");
+        var suite = CliOptions.Flag("--reference-suite", "run the original's five reference configurations one after another and print them next to the original worker's stored figures, with ratios");
+        var databases = new DatabaseOptions();
+        var command = new Command("bench",
+            "Seeds a scratch archive (3 orgs), starts the worker as its own process, writes TDQLs the way the API does (encrypted; a burst as one insert) and prints: "
+            + "reports/s, latency from the TDQL in report_db to its nonce (p50, p95, p99, max; a burst's first answer), CPU per report of the worker, of the database server "
+            + "(when tests/services.sh started it) and of bench itself with its API double, the worker's database commands per report by role, report_db scans and "
+            + "lease commands per report, commands while idle. Exit code 1 when a query went unanswered.")
+        {
+            events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, json, plot, suite,
+        };
+        databases.AddTo(command, urlOnly: true);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(workerDir) is { } dir && !File.Exists(Path.Combine(dir, "cybex-report-worker.dll"))) r.AddError($"--worker-dir {dir} holds no cybex-report-worker.dll");
+            if (r.GetValue(plot) is { } png && !png.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) r.AddError("--plot must name a .png file");
+        });
+        command.SetAction((r, ct) =>
+        {
+            var config = new BenchConfig(r.GetValue(events), r.GetValue(queries), r.GetValue(mode)!, r.GetValue(concurrency), r.GetValue(related), r.GetValue(idle));
+            config = config with
+            {
+                Warmup = r.GetValue(warmup) ?? (config.Mode == "closed" ? 5 : 0),
+                Workers = r.GetValue(workers),
+                BusHosts = r.GetValue(busHosts),
+            };
+            // --json alone: the figures are stdout's only content.
+            var jsonTarget = r.GetResult(json) is null ? null : r.GetValue(json) ?? "-";
+            return RunAsync(config, r.GetValue(via)!, r.GetValue(workerDir), r.GetValue(suite), jsonTarget, r.GetValue(plot), databases.Url(r), ct);
+        });
+        return command;
+    }
 
+    private static async Task<int> RunAsync(BenchConfig config, string via, string? workerDir, bool suite, string? jsonTarget, string? plotFile, string mongoUrl, CancellationToken ct)
+    {
+        var text = jsonTarget == "-" ? Console.Error : Console.Out;
         var runs = new List<BenchFigures>();
         if (!suite)
         {
             foreach (var path in via == "both" ? ["tdql", "bus"] : new[] { via })
             {
-                if (via == "both") Console.WriteLine($"== via {path}");
-                runs.Add(await BenchRunner.RunAsync(config with { Via = path }, mongoUrl, workerDir, ct));
-                Print(runs[^1]);
+                if (via == "both") text.WriteLine($"== via {path}");
+                runs.Add(await BenchRunner.RunAsync(config with { Via = path }, mongoUrl, workerDir, text, ct));
+                Print(runs[^1], text);
             }
             if (runs.Count == 2)
             {
-                Console.WriteLine(Invariant($"bus vs tdql: {runs[1].ReportsPerSecond / runs[0].ReportsPerSecond:0.0}x throughput, p50 {runs[1].LatencyMs.P50:0.0} ms vs {runs[0].LatencyMs.P50:0.0} ms"));
+                text.WriteLine(Invariant($"bus vs tdql: {runs[1].ReportsPerSecond / runs[0].ReportsPerSecond:0.0}x throughput, p50 {runs[1].LatencyMs.P50:0.0} ms vs {runs[0].LatencyMs.P50:0.0} ms"));
             }
+            if (plotFile is not null) BenchPlot.Latency(runs, plotFile);
         }
         else
         {
             // The original's reference runs, one after another, side by side with its stored figures.
             foreach (var (name, reference, _, _) in Reference)
             {
-                Console.WriteLine($"== {name}");
-                runs.Add(await BenchRunner.RunAsync(reference, mongoUrl, workerDir, ct));
-                Print(runs[^1]);
+                text.WriteLine($"== {name}");
+                runs.Add(await BenchRunner.RunAsync(reference, mongoUrl, workerDir, text, ct));
+                Print(runs[^1], text);
             }
-            Console.WriteLine();
-            Console.WriteLine($"{"run",-24} {"original (stored)",-22} {"ours (this run)",-30} ratio");
-            for (var i = 0; i < Reference.Length; i++)
-            {
-                var (name, _, rps, p50) = Reference[i];
-                var f = runs[i];
-                var original = Invariant($"{rps} r/s") + (p50 is { } p ? Invariant($", p50 {p:0} ms") : "");
-                var ratio = Invariant($"{f.ReportsPerSecond / rps:0.0}x throughput") + (p50 is { } q ? Invariant($", latency 1/{q / f.LatencyMs.P50:0.0}") : "");
-                Console.WriteLine($"{name,-24} {original,-22} {Invariant($"{f.ReportsPerSecond} r/s, p50 {f.LatencyMs.P50:0} ms"),-30} {ratio}");
-            }
+            text.WriteLine();
+            PrintReference(runs, text);
+            if (plotFile is not null) BenchPlot.Reference(Reference.Select((r, i) => (r.Name, r.ReportsPerSecond, runs[i])).ToList(), plotFile);
         }
-        if (jsonFile is not null) await File.WriteAllTextAsync(jsonFile, JsonSerializer.Serialize<object>(runs.Count == 1 ? runs[0] : runs, Json), ct);
+        if (plotFile is not null) text.WriteLine($"plot: {plotFile}");
+        if (jsonTarget is not null)
+        {
+            var figures = JsonSerializer.Serialize<object>(runs.Count == 1 ? runs[0] : runs, Json);
+            if (jsonTarget == "-") Console.WriteLine(figures);
+            else await File.WriteAllTextAsync(jsonTarget, figures, ct);
+        }
         return runs.All(r => r.Lost == 0) ? 0 : 1;
+    }
+
+    private static void PrintReference(List<BenchFigures> runs, TextWriter text)
+    {
+        var rows = Reference.Select((r, i) =>
+        {
+            var f = runs[i];
+            var original = Invariant($"{r.ReportsPerSecond} r/s") + (r.P50Ms is { } p ? Invariant($", p50 {p:0} ms") : "");
+            var ratio = Invariant($"{f.ReportsPerSecond / r.ReportsPerSecond:0.0}x throughput") + (r.P50Ms is { } q ? Invariant($", latency 1/{q / f.LatencyMs.P50:0.0}") : "");
+            return new[] { r.Name, original, Invariant($"{f.ReportsPerSecond} r/s, p50 {f.LatencyMs.P50:0} ms"), ratio };
+        }).ToList();
+        if (text == Console.Out && Terminal.OutIsTerminal)
+        {
+            var table = new Table().AddColumns("run", "original (stored)", "ours (this run)", "ratio");
+            foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
+            Terminal.Out.Write(table);
+            return;
+        }
+        text.WriteLine($"{"run",-24} {"original (stored)",-22} {"ours (this run)",-30} ratio");
+        foreach (var row in rows) text.WriteLine($"{row[0],-24} {row[1],-22} {row[2],-30} {row[3]}");
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    private static void Print(BenchFigures f)
+    private static void Print(BenchFigures f, TextWriter text)
     {
-        void Line(string key, FormattableString value) => Console.WriteLine($"{key,-34} {Invariant(value)}");
+        var lines = new List<(string Key, string Value)>();
+        void Line(string key, FormattableString value) => lines.Add((key, Invariant(value)));
         Line("answered", $"{f.Answered} of {f.Queries} ({f.Lost} lost) in {f.WallSeconds} s");
         Line("reports_per_second", $"{f.ReportsPerSecond}");
         Line("latency_ms", $"p50 {f.LatencyMs.P50}, p95 {f.LatencyMs.P95}, p99 {f.LatencyMs.P99}, max {f.LatencyMs.Max}");
@@ -127,5 +154,13 @@ public static class BenchCommand
         Line("report_db_scans_per_report", $"{f.ReportDbScansPerReport} (commands on report_db.instance; leases apart: {f.LeaseCommandsPerReport})");
         Line("idle_commands_per_second", $"{(f.IdleCommandsPerSecond is { } i ? i.ToString(CultureInfo.InvariantCulture) : "n/a")}");
         Line("worker_peak_memory_mb", $"{f.WorkerPeakMemoryMb}");
+        if (text == Console.Out && Terminal.OutIsTerminal)
+        {
+            var table = new Table().AddColumns("figure", "value").HideHeaders();
+            foreach (var (key, value) in lines) table.AddRow(Markup.Escape(key), Markup.Escape(value));
+            Terminal.Out.Write(table);
+            return;
+        }
+        foreach (var (key, value) in lines) text.WriteLine($"{key,-34} {value}");
     }
 }

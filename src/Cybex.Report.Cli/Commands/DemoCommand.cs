@@ -8,37 +8,40 @@ using Cybex.Report.Domain.Queries;
 using Microsoft.Extensions.Hosting;
 using MongoDB.Bson;
 using NodaTime;
+using System.CommandLine;
+using Cybex.Report.Cli.Parsing;
 
 namespace Cybex.Report.Cli.Commands;
 
 public static class DemoCommand
 {
-    public const string Help = $"""
-        cybex-report demo [--keep] [--events N] [database options]
-          The whole pipeline on a demo archive: seeds it, starts the worker (watcher, report and reply
-          consumers) on RabbitMQ, submits representative queries the way the CYBEX-P API does, and prints
-          their reports. Keys are written to secrets/ when missing.
-          --keep       keep the worker running after the demo (Ctrl+C stops it)
-          --events N   size of the demo archive (default 300 events)
-        {Common.DatabaseOptionsHelp}
-        """;
-
-    public static async Task<int> RunAsync(CliArgs args, CancellationToken ct)
+    public static Command Create()
     {
-        var keep = args.Has("keep");
-        var events = args.GetInt("events", 300, 10, 100_000);
-        var mongo = Common.Mongo(args);
-        args.EnsureAllUsed();
+        var keep = CliOptions.Flag("--keep", "keep the worker running after the demo (Ctrl+C stops it)");
+        var events = CliOptions.Int("--events", 300, 10, 100_000, "size of the demo archive in events");
+        var databases = new DatabaseOptions();
+        var command = new Command("demo",
+            "The whole pipeline on a demo archive: seeds it, starts the worker (watcher, report and reply consumers) on RabbitMQ, submits representative queries "
+            + "the way the CYBEX-P API does, and prints their reports. Keys are written to secrets/ when missing.")
+        {
+            keep, events,
+        };
+        databases.AddTo(command);
+        command.SetAction((r, ct) => RunAsync(r.GetValue(keep), r.GetValue(events), databases.Context(r), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(bool keep, int events, MongoContext mongo, CancellationToken ct)
+    {
         await Common.PingAsync(mongo, ct);
 
         var privFile = Path.Combine("secrets", "priv.pem");
         var pubFile = Path.Combine("secrets", "pub.pem");
-        if (!File.Exists(privFile) || !File.Exists(pubFile)) await KeygenCommand.RunAsync(new CliArgs(["--force"], new HashSet<string> { "force" }), ct);
+        if (!File.Exists(privFile) || !File.Exists(pubFile)) KeygenCommand.Write("secrets", force: true);
 
         var clock = SystemClock.Instance;
         var archive = DemoArchive.Generate(events, 2021, clock.GetCurrentInstant());
-        await ImportCommand.Upsert(mongo.Archive, archive.ArchiveDocs, ct);
-        await ImportCommand.Upsert(mongo.Identity, archive.IdentityDocs, ct);
+        await SeedDemoCommand.WriteAsync(mongo, archive, "demo", ct);
         Console.WriteLine($"demo archive: {archive.ArchiveDocs.Count} TAHOE documents, {events} events, orgs {string.Join(", ", DemoArchive.OrgNames)}");
 
         using var worker = await InProcessWorker.StartAsync(InProcessWorker.Settings(mongo.Options, Path.GetFullPath(privFile), ""), clock, ct: ct);

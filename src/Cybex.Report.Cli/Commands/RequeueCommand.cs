@@ -8,29 +8,36 @@ using Cybex.Report.Domain.Tahoe;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using NodaTime;
+using System.CommandLine;
+using Cybex.Report.Cli.Parsing;
 
 namespace Cybex.Report.Cli.Commands;
 
 public static class RequeueCommand
 {
-    public const string Help = $"""
-        cybex-report requeue (--failed | --stuck | --tdql HASH) [database options]
-          Puts queries back to 'wait' so the watcher claims them again, as the API's redo does.
-          --failed      every query whose report failed
-          --stuck       every query still 'processing' whose lease expired
-          --tdql HASH   one query
-        {Common.DatabaseOptionsHelp}
-        """;
-
-    public static async Task<int> RunAsync(CliArgs args, CancellationToken ct)
+    public static Command Create()
     {
-        var failed = args.Has("failed");
-        var stuck = args.Has("stuck");
-        var one = args.Get("tdql");
-        if ((failed ? 1 : 0) + (stuck ? 1 : 0) + (one is null ? 0 : 1) != 1) throw new CliException("give exactly one of --failed, --stuck, --tdql HASH");
-        if (one is not null && !TdqlHashes.IsValid(one)) throw new CliException("--tdql must be a 64-character lower-case hex hash");
-        var mongo = Common.Mongo(args);
-        args.EnsureAllUsed();
+        var failed = CliOptions.Flag("--failed", "every query whose report failed");
+        var stuck = CliOptions.Flag("--stuck", "every query still 'processing' whose lease expired");
+        var one = CliOptions.Text("--tdql", "HASH", "one query");
+        var databases = new DatabaseOptions();
+        var command = new Command("requeue", "Puts queries back to 'wait' so the watcher claims them again, as the API's redo does. Give exactly one of --failed, --stuck, --tdql HASH.")
+        {
+            failed, stuck, one,
+        };
+        databases.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            var hash = r.GetValue(one);
+            if ((r.GetValue(failed) ? 1 : 0) + (r.GetValue(stuck) ? 1 : 0) + (hash is null ? 0 : 1) != 1) r.AddError("give exactly one of --failed, --stuck, --tdql HASH");
+            else if (hash is not null && !TdqlHashes.IsValid(hash)) r.AddError("--tdql must be a 64-character lower-case hex hash");
+        });
+        command.SetAction((r, ct) => RunAsync(r.GetValue(stuck), r.GetValue(one), databases.Context(r), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(bool stuck, string? one, MongoContext mongo, CancellationToken ct)
+    {
         await Common.PingAsync(mongo, ct);
         var f = Builders<BsonDocument>.Filter;
         var query = TdqlFilters.Answerable;

@@ -8,44 +8,52 @@ using Cybex.Report.Domain.Python;
 using Cybex.Report.Domain.Queries;
 using MongoDB.Bson;
 using NodaTime;
+using System.CommandLine;
+using Cybex.Report.Cli.Parsing;
 
 namespace Cybex.Report.Cli.Commands;
 
 public static class SubmitCommand
 {
-    public const string Help = $$"""
-        cybex-report submit --type count|related|threatrank --query JSON [--user EMAIL] [--via tdql|bus] [--wait] [options]
-          --via tdql (default) does what the CYBEX-P API does for POST /query: canonical qdata, qhash, encryption
-          with the public key, a TDQL with socket and nonce in the report database; with --wait it listens for
-          the nonce and prints the report. --via bus sends the encrypted query as a SubmitReportQuery message
-          (RabbitMQ from RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_USER, RABBITMQ_PASS, RABBITMQ_VHOST) and, with
-          --wait, prints the report from the ReportReady or ReportRejected response.
-          --query JSON          the qdata, e.g. '{"sub_type":"ipv4","data":"203.0.113.45","level":2}'
-          --user EMAIL          the requesting user (default alice@cybex.example, from seed-demo)
-          --public-key FILE     the API's public key (default secrets/pub.pem)
-          --wait                wait for the worker's reply and print the report
-          --timeout S           seconds to wait (default 30)
-          --format json|table   report output (default json)
-        {{Common.DatabaseOptionsHelp}}
-        Exit codes: 0 report ready, 1 report failed or no reply in time, 2 bad input, 3 database unreachable.
-        """;
-
-    public static async Task<int> RunAsync(CliArgs args, CancellationToken ct)
+    public static Command Create()
     {
-        var qtype = args.Require("type");
-        if (!ReportTypes.IsKnown(qtype)) throw new CliException("--type must be count, related or threatrank");
-        var queryText = args.Require("query");
-        if (!PyJsonReader.TryParse(queryText, out var qdata) || !qdata.IsBsonDocument) throw new CliException("--query is not a JSON object");
-        var email = args.Get("user") ?? "alice@cybex.example";
-        var publicKey = QueryCipher.FromPem(Common.ReadKeyFile(args.Get("public-key") ?? Path.Combine("secrets", "pub.pem"), "public"));
-        var wait = args.Has("wait");
-        var via = args.Get("via") ?? "tdql";
-        if (via is not ("tdql" or "bus")) throw new CliException("--via must be tdql or bus");
-        var timeout = args.GetInt("timeout", 30, 1, 3600);
-        var format = args.Get("format") ?? "json";
-        if (format is not ("json" or "table")) throw new CliException("--format must be json or table");
-        var mongo = Common.Mongo(args);
-        args.EnsureAllUsed();
+        var type = CliOptions.Choice("--type", null, "the report type", "count", "related", "threatrank");
+        var query = CliOptions.Text("--query", "JSON", """the qdata, e.g. '{"sub_type":"ipv4","data":"203.0.113.45","level":2}'""");
+        var user = CliOptions.Text("--user", "EMAIL", "the requesting user (seed-demo's users)", "alice@cybex.example");
+        var publicKey = CliOptions.Text("--public-key", "FILE", "the API's public key", Path.Combine("secrets", "pub.pem"));
+        var via = CliOptions.Choice("--via", "tdql", "a TDQL answered by nonce, or a SubmitReportQuery message answered by response", "tdql", "bus");
+        var wait = CliOptions.Flag("--wait", "wait for the worker's reply and print the report");
+        var timeout = CliOptions.Int("--timeout", 30, 1, 3600, "seconds to wait");
+        var format = CliOptions.Choice("--format", "json", "report output", "json", "table");
+        var databases = new DatabaseOptions();
+        var command = new Command("submit",
+            "--via tdql does what the CYBEX-P API does for POST /query: canonical qdata, qhash, encryption with the public key, a TDQL with socket and nonce in the "
+            + "report database; with --wait it listens for the nonce and prints the report. --via bus sends the encrypted query as a SubmitReportQuery message "
+            + "(RabbitMQ from RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_USER, RABBITMQ_PASS, RABBITMQ_VHOST) and, with --wait, prints the report from the ReportReady "
+            + "or ReportRejected response. Exit codes: 0 report ready, 1 report failed or no reply in time, 2 bad input, 3 database unreachable.")
+        {
+            type, query, user, publicKey, via, wait, timeout, format,
+        };
+        type.Required(command);
+        query.Required(command);
+        databases.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(query) is { } text && !(PyJsonReader.TryParse(text, out var qdata) && qdata.IsBsonDocument)) r.AddError("--query is not a JSON object");
+        });
+        command.SetAction((r, ct) =>
+        {
+            PyJsonReader.TryParse(r.GetValue(query)!, out var qdata);
+            var key = QueryCipher.FromPem(Common.ReadKeyFile(r.GetValue(publicKey)!, "public"));
+            return RunAsync(r.GetValue(type)!, qdata.AsBsonDocument, r.GetValue(user)!, key, r.GetValue(via)!, r.GetValue(wait), r.GetValue(timeout), r.GetValue(format)!,
+                databases.Context(r), ct);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string qtype, BsonDocument qdata, string email, QueryCipher publicKey, string via, bool wait, int timeout, string format,
+        MongoContext mongo, CancellationToken ct)
+    {
         await Common.PingAsync(mongo, ct);
 
         var userId = TahoeHash.User("cybexp_user", email);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cybex.Report.Domain;
 using Cybex.Report.Domain.Tahoe;
 using Cybex.Report.Storage.Tdqls;
 using MongoDB.Bson;
@@ -284,14 +285,28 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
     }
 
     /// <summary>Queries by status (malformed ones apart), leases past expiry and replies given up, for the status command and health.</summary>
-    public async Task<(Dictionary<string, long> ByStatus, long ExpiredLeases, long UndeliveredReplies)> SummaryAsync(CancellationToken ct)
+    public async Task<ReportDbSummary> SummaryAsync(CancellationToken ct)
     {
+        var now = clock.GetCurrentInstant();
         var docs = await mongo.ReportDb.Find(TdqlFilters.Any)
             .Project(Builders<BsonDocument>.Projection.Include("data.status").Include(TdqlFilters.MalformedField).Exclude("_id")).ToListAsync(ct);
         var byStatus = docs.GroupBy(d => d.Contains(TdqlFilters.MalformedField) ? "malformed" : d["data"]["status"] is BsonArray { Count: > 0 } s ? s[0].ToString()! : "?")
             .ToDictionary(g => g.Key, g => g.LongCount());
-        var expired = await mongo.Leases.CountDocumentsAsync(Leases.ExpiredAt(clock.GetCurrentInstant()), cancellationToken: ct);
+        var expired = await mongo.Leases.CountDocumentsAsync(Leases.ExpiredAt(now), cancellationToken: ct);
         var undelivered = await mongo.UndeliveredReplies.CountDocumentsAsync(F.Empty, cancellationToken: ct);
-        return (byStatus, expired, undelivered);
+        var recent = await mongo.ReportDb.Find(TdqlFilters.Reports & F.Gte("timestamp", TahoeTime.ToEpochSeconds(now - Duration.FromMinutes(1))))
+            .Project(Builders<BsonDocument>.Projection.Include("sub_type").Exclude("_id")).ToListAsync(ct);
+        var lastMinute = recent.GroupBy(r => r.GetValue("sub_type", "?").ToString()!).ToDictionary(g => g.Key, g => g.LongCount());
+        var oldest = (await WaitingAsync(1, ct)).FirstOrDefault();
+        Instant? oldestAt = null;
+        try
+        {
+            if (oldest is not null) oldestAt = TahoeTime.FromEpochSeconds(Tdql.Parse(oldest).Timestamp);
+        }
+        catch (TahoeFormatException)
+        {
+            // The watcher marks it malformed at its next poll; until then it has no time to show.
+        }
+        return new ReportDbSummary(byStatus, expired, undelivered, lastMinute, oldestAt, now);
     }
 }

@@ -22,8 +22,8 @@ namespace Cybex.Report.Worker.Watching;
 /// original's busy loop, and survives database or broker faults by backing off and trying again.
 /// </summary>
 public sealed class TdqlWatcher(
-    ClaimStore claims, TdqlStore tdqls, IBus bus, IClock clock, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<TdqlWatcher> logger,
-    IHostApplicationLifetime? lifetime = null)
+    ClaimStore claims, TdqlStore tdqls, IBus bus, IClock clock, WorkerMetrics metrics, WatcherState state, IOptions<WorkerOptions> options,
+    ILogger<TdqlWatcher> logger, IHostApplicationLifetime? lifetime = null)
     : BackgroundService
 {
     private readonly WorkerOptions _options = options.Value;
@@ -71,6 +71,7 @@ public sealed class TdqlWatcher(
                 if (claimed > 0) lastWork = Stopwatch.GetTimestamp();
                 var cap = lastWork is { } last && Stopwatch.GetElapsedTime(last) < hot ? Min(hotCap, idle) : idle;
                 delay = _unannounced.Count > 0 ? idle : claimed > 0 ? TimeSpan.FromMilliseconds(_options.PollMinMilliseconds) : Min(delay * 2, cap);
+                state.Polled(_unannounced.Count);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
