@@ -41,9 +41,9 @@ public static class BenchPlot
             bars.LegendText = label;
         }
         var first = runs[0];
-        overTime.Title(Invariant($"bench: {first.Queries} queries, {first.ArchiveDocuments} archive documents"));
-        overTime.XLabel("seconds into the run");
-        overTime.YLabel("latency (ms): TDQL written to nonce, or request to response");
+        overTime.Title(Invariant($"bench: {first.Queries} queries, {first.ArchiveDocuments} archive documents; latency from the TDQL written to its nonce, or from the request to its response"));
+        overTime.XLabel("seconds into the run (when the answer came)");
+        overTime.YLabel("latency (ms)");
         overTime.ShowLegend(Alignment.UpperLeft);
         spread.XLabel("latency (ms)");
         spread.YLabel("answers");
