@@ -51,6 +51,31 @@ public class ClaimAndLimitTests
     }
 
     [Fact]
+    public async Task The_summary_survives_hostile_documents_and_dates_the_oldest_real_tdql()
+    {
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var (nan, _) = Waiting("nan");
+        nan["data"]["timestamp"] = new BsonArray { double.NaN };
+        var (wrongType, _) = Waiting("wrong-type");
+        wrongType["data"]["timestamp"] = new BsonArray { "yesterday" };
+        var (real, realChildren) = TdqlDocuments.Build("count", Canonical.Sha256Hex("real"), "b'{}'", new string('a', 64), TahoeTime.ToEpochSeconds(Now - Duration.FromSeconds(30)),
+            false, Tdql.StatusWait, new TdqlSocket("0.0.0.0", 1, "00"));
+        // Written first, so they are the oldest waiting documents; and TDQL-shaped documents without data or status.
+        await mongo.Mongo.ReportDb.InsertManyAsync([nan, wrongType,
+            new BsonDocument { { "itype", "object" }, { "sub_type", "query" }, { "data", "not an object" } },
+            new BsonDocument { { "itype", "object" }, { "sub_type", "query" } },
+            new BsonDocument { { "itype", "object" }, { "sub_type", "query" }, { "data", new BsonDocument("status", 7) } }]);
+        await store.InsertTdqlAsync(real, realChildren, CancellationToken.None);
+
+        var summary = await new ClaimStore(mongo.Mongo, new FrozenClock(Now)).SummaryAsync(CancellationToken.None);
+
+        Assert.Equal(3, summary.ByStatus["?"]);
+        Assert.Equal(3, summary.ByStatus[Tdql.StatusWait]);
+        Assert.Equal(Now - Duration.FromSeconds(30), summary.OldestWaiting);
+    }
+
+    [Fact]
     public async Task A_claim_is_taken_once_and_keeps_the_tdql_parsable()
     {
         await using var mongo = new ScratchDatabases("t");

@@ -14,13 +14,7 @@ public static class CliOptions
         Description = description,
         HelpName = "N",
         DefaultValueFactory = _ => fallback,
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
-            r.AddError($"{name} must be a whole number from {min} to {max}");
-            return fallback;
-        },
+        CustomParser = r => ParseInt(r, name, min, max) ?? fallback,
     };
 
     /// <summary>An int option whose default depends on other options: null when not given.</summary>
@@ -28,14 +22,16 @@ public static class CliOptions
     {
         Description = description,
         HelpName = "N",
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
-            r.AddError($"{name} must be a whole number from {min} to {max}");
-            return null;
-        },
+        CustomParser = r => ParseInt(r, name, min, max),
     };
+
+    private static int? ParseInt(System.CommandLine.Parsing.ArgumentResult r, string name, int min, int max)
+    {
+        var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
+        r.AddError($"{name} must be a whole number from {min} to {max}");
+        return null;
+    }
 
     public static Option<string> Choice(string name, string? fallback, string description, params string[] values)
     {

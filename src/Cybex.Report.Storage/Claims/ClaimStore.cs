@@ -285,28 +285,37 @@ public sealed class ClaimStore(MongoContext mongo, IClock clock, ILeaseWriter le
     }
 
     /// <summary>Queries by status (malformed ones apart), leases past expiry and replies given up, for the status command and health.</summary>
+    private const int OldestAmong = 10;
+
+    private static Instant? WrittenAt(BsonDocument doc)
+    {
+        try
+        {
+            return TahoeTime.FromEpochSeconds(Tdql.Parse(doc).Timestamp);
+        }
+        catch (Exception e) when (e is TahoeFormatException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     public async Task<ReportDbSummary> SummaryAsync(CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
         var docs = await mongo.ReportDb.Find(TdqlFilters.Any)
             .Project(Builders<BsonDocument>.Projection.Include("data.status").Include(TdqlFilters.MalformedField).Exclude("_id")).ToListAsync(ct);
-        var byStatus = docs.GroupBy(d => d.Contains(TdqlFilters.MalformedField) ? "malformed" : d["data"]["status"] is BsonArray { Count: > 0 } s ? s[0].ToString()! : "?")
+        // Any document may sit here (a TDQL is hostile input): one without a data object or a status list is "?", not a crash.
+        var byStatus = docs.GroupBy(d => d.Contains(TdqlFilters.MalformedField) ? "malformed"
+                : d.GetValue("data", BsonNull.Value) is BsonDocument data && data.GetValue("status", BsonNull.Value) is BsonArray { Count: > 0 } s ? s[0].ToString()! : "?")
             .ToDictionary(g => g.Key, g => g.LongCount());
         var expired = await mongo.Leases.CountDocumentsAsync(Leases.ExpiredAt(now), cancellationToken: ct);
         var undelivered = await mongo.UndeliveredReplies.CountDocumentsAsync(F.Empty, cancellationToken: ct);
         var recent = await mongo.ReportDb.Find(TdqlFilters.Reports & F.Gte("timestamp", TahoeTime.ToEpochSeconds(now - Duration.FromMinutes(1))))
             .Project(Builders<BsonDocument>.Projection.Include("sub_type").Exclude("_id")).ToListAsync(ct);
         var lastMinute = recent.GroupBy(r => r.GetValue("sub_type", "?").ToString()!).ToDictionary(g => g.Key, g => g.LongCount());
-        var oldest = (await WaitingAsync(1, ct)).FirstOrDefault();
-        Instant? oldestAt = null;
-        try
-        {
-            if (oldest is not null) oldestAt = TahoeTime.FromEpochSeconds(Tdql.Parse(oldest).Timestamp);
-        }
-        catch (TahoeFormatException)
-        {
-            // The watcher marks it malformed at its next poll; until then it has no time to show.
-        }
+        // The oldest waiting document that is a TDQL with a time: a broken one is marked malformed by the watcher's
+        // next poll and must not hide the real oldest meanwhile.
+        var oldestAt = (await WaitingAsync(OldestAmong, ct)).Select(WrittenAt).FirstOrDefault(t => t is not null);
         return new ReportDbSummary(byStatus, expired, undelivered, lastMinute, oldestAt, now);
     }
 }
