@@ -48,7 +48,6 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
         var threatrank = new ThreatrankReport(archive, clock, reportOptions);
         var pem = file.PrivateKeyPem();
         var answerer = new QueryAnswerer(store, new IdentityStore(mongo), archive, clock, pem is null ? null : QueryCipher.FromPem(pem), reportOptions);
-        var claims = new Storage.Claims.ClaimStore(mongo, clock);
         int passed = 0, failed = 0;
         var commands = new Dictionary<string, List<long>>();
         var durations = new Dictionary<string, List<double>>();
@@ -125,7 +124,7 @@ public sealed class ConformanceRunner(string mongoUrl, TextWriter output)
             var wait = pq["tdql_doc_wait"].AsBsonDocument.DeepClone().AsBsonDocument;
             await store.InsertTdqlAsync(wait, [], ct);
             // As the watcher would: claimed first (wait → processing), then answered.
-            await claims.TryClaimAsync(wait, ct);
+            await store.TryClaimAsync(wait, ct);
             var result = await answerer.AnswerAsync(wait["_hash"].AsString, ct);
             var after = await store.FindDocumentAsync(wait["_hash"].AsString, ct);
             var expectedAfter = pq["tdql_doc_after"].AsBsonDocument;

@@ -1,3 +1,4 @@
+using Cybex.Report.Domain.Claims;
 using Cybex.Report.Storage;
 using Cybex.Report.Storage.Claims;
 using MongoDB.Bson;

@@ -3,7 +3,9 @@ using Cybex.Report.Domain.Queries;
 using Cybex.Report.Domain.Reports;
 using Cybex.Report.Storage;
 using Cybex.Report.Storage.Archive;
+using Cybex.Report.Domain.Claims;
 using Cybex.Report.Storage.Claims;
+using Cybex.Report.Storage.Status;
 using Cybex.Report.Storage.Identity;
 using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Worker.Health;
@@ -58,6 +60,11 @@ public static class WorkerRegistration
         services.AddSingleton<ITdqlStore>(sp => sp.GetRequiredService<TdqlStore>());
         services.AddSingleton<ILeaseWriter, MongoLeaseWriter>();
         services.AddSingleton<ClaimStore>();
+        services.AddSingleton(sp => new ClaimProtocol(sp.GetRequiredService<ClaimStore>(), sp.GetRequiredService<IClock>()));
+        services.AddSingleton(sp => new ReportRequestFlow(sp.GetRequiredService<QueryAnswerer>(), sp.GetRequiredService<ClaimProtocol>(),
+            Duration.FromSeconds(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.LeaseSeconds), sp.GetRequiredService<IOptions<WorkerOptions>>().Value.MaxAttempts));
+        services.AddSingleton(sp => new ReplyFlow(sp.GetRequiredService<ClaimProtocol>(), sp.GetRequiredService<NonceSender>().SendingHold));
+        services.AddSingleton<ReportDbStatus>();
         services.AddSingleton(sp => new QueryKey(LoadCipher(sp)));
         services.AddSingleton(sp => new QueryAnswerer(
             sp.GetRequiredService<ITdqlStore>(), sp.GetRequiredService<IIdentityReader>(), sp.GetRequiredService<IArchiveReader>(),

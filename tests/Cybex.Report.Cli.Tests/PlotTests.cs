@@ -1,6 +1,6 @@
 using Cybex.Report.Cli.Bench;
 using Cybex.Report.Cli.Output;
-using Cybex.Report.Storage.Claims;
+using Cybex.Report.Storage.Status;
 using NodaTime;
 using Spectre.Console;
 using Xunit;

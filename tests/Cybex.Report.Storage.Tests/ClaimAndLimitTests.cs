@@ -2,6 +2,7 @@ using Cybex.Report.Domain.Answering;
 using Cybex.Report.Domain.Reports;
 using Cybex.Report.Storage.Archive;
 using Cybex.Report.Storage.Tdqls;
+using Cybex.Report.Domain.Claims;
 using Cybex.Report.Storage.Claims;
 using Cybex.Report.Testing;
 using Cybex.Report.Domain.Tahoe;
@@ -41,7 +42,7 @@ public class ClaimAndLimitTests
             ReportOutcome.Ready(4).ToDocument("count", "u", Now - Duration.FromSeconds(61)),
         ]);
 
-        var summary = await new ClaimStore(mongo.Mongo, new FrozenClock(Now)).SummaryAsync(CancellationToken.None);
+        var summary = await new Storage.Status.ReportDbStatus(mongo.Mongo, new FrozenClock(Now)).SummaryAsync(CancellationToken.None);
 
         Assert.Equal(2, summary.ByStatus[Tdql.StatusWait]);
         Assert.Equal(2, summary.ReportsLastMinute["count"]);
@@ -68,7 +69,7 @@ public class ClaimAndLimitTests
             new BsonDocument { { "itype", "object" }, { "sub_type", "query" }, { "data", new BsonDocument("status", 7) } }]);
         await store.InsertTdqlAsync(real, realChildren, CancellationToken.None);
 
-        var summary = await new ClaimStore(mongo.Mongo, new FrozenClock(Now)).SummaryAsync(CancellationToken.None);
+        var summary = await new Storage.Status.ReportDbStatus(mongo.Mongo, new FrozenClock(Now)).SummaryAsync(CancellationToken.None);
 
         Assert.Equal(3, summary.ByStatus["?"]);
         Assert.Equal(3, summary.ByStatus[Tdql.StatusWait]);
@@ -80,18 +81,18 @@ public class ClaimAndLimitTests
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("one");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
 
-        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => claims.TryClaimAsync(tdql, CancellationToken.None)));
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.TryClaimAsync(tdql, CancellationToken.None)));
 
         Assert.Single(attempts, won => won);
         var stored = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
         Assert.Equal(Tdql.StatusProcessing, Tdql.Parse(stored).Status);
         Assert.Contains(TahoeHash.Attribute("status", "processing"), stored["_cref"].AsBsonArray.Select(v => v.AsString));
         Assert.DoesNotContain(TahoeHash.Attribute("status", "wait"), stored["_ref"].AsBsonArray.Select(v => v.AsString));
-        Assert.Empty(await claims.WaitingAsync(10, CancellationToken.None));
+        Assert.Empty(await store.WaitingAsync(10, CancellationToken.None));
     }
 
     [Fact]
@@ -99,7 +100,7 @@ public class ClaimAndLimitTests
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
         var (stuck, stuckChildren) = Waiting("stuck");
         var (done, doneChildren) = Waiting("done");
         await store.InsertTdqlAsync(stuck, stuckChildren, CancellationToken.None);
@@ -146,7 +147,7 @@ public class ClaimAndLimitTests
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("crash");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         // Another watcher won this TDQL in the same moment: this batch's lease for it is removed again.
@@ -164,7 +165,7 @@ public class ClaimAndLimitTests
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("died");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         await mongo.Mongo.Leases.InsertOneAsync(new BsonDocument
@@ -175,7 +176,7 @@ public class ClaimAndLimitTests
 
         Assert.Empty((await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(5), CancellationToken.None)).Claims);
         Assert.Equal(0, await mongo.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
-        Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
+        Assert.Single(await store.WaitingAsync(10, CancellationToken.None));
     }
 
     [Fact]
@@ -183,10 +184,10 @@ public class ClaimAndLimitTests
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("requeue");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
-        Assert.True(await claims.TryClaimAsync(tdql, CancellationToken.None));
+        Assert.True(await store.TryClaimAsync(tdql, CancellationToken.None));
         var processing = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
         await store.CompleteAsync(StoredTdql.Parse(processing), Domain.Reports.ReportOutcome.Failed("boom"), Now, CancellationToken.None);
         var failed = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
@@ -194,9 +195,9 @@ public class ClaimAndLimitTests
         Assert.True(await store.TrySetStatusAsync(failed, Tdql.StatusWait, Builders<BsonDocument>.Filter.Eq("data.status", Tdql.StatusFailed), CancellationToken.None));
         Assert.False(await store.TrySetStatusAsync(failed, Tdql.StatusWait, Builders<BsonDocument>.Filter.Eq("data.status", Tdql.StatusFailed), CancellationToken.None));
 
-        var waiting = Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
+        var waiting = Assert.Single(await store.WaitingAsync(10, CancellationToken.None));
         Assert.Contains(TahoeHash.Attribute("status", "wait"), waiting["_cref"].AsBsonArray.Select(v => v.AsString));
-        Assert.True(await claims.TryClaimAsync(waiting, CancellationToken.None));
+        Assert.True(await store.TryClaimAsync(waiting, CancellationToken.None));
     }
 
     [Fact]
@@ -204,10 +205,10 @@ public class ClaimAndLimitTests
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("redo");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
-        await claims.TryClaimAsync(tdql, CancellationToken.None);
+        await store.TryClaimAsync(tdql, CancellationToken.None);
         var processing = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
         // The API's redo: a new socket and status wait, while the worker still holds the old document.
         var (redo, redoChildren) = TdqlDocuments.Build("count", tdql["data"]["qhash"][0].AsString, "b'{}'", new string('a', 64), TahoeTime.ToEpochSeconds(Now), false,
@@ -219,7 +220,7 @@ public class ClaimAndLimitTests
         var after = (await store.FindAsync(tdql["_hash"].AsString, CancellationToken.None))!.Tdql;
         Assert.Equal(Tdql.StatusWait, after.Status);
         Assert.Equal(2, after.Socket.Port);
-        Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
+        Assert.Single(await store.WaitingAsync(10, CancellationToken.None));
     }
 
     [Fact]
@@ -228,7 +229,7 @@ public class ClaimAndLimitTests
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
         var unique = new UniqueLeaseIndex(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now), unique);
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now), unique);
         var docs = new List<BsonDocument>();
         foreach (var seed in new[] { "held", "free-1", "free-2" })
         {
@@ -240,7 +241,7 @@ public class ClaimAndLimitTests
         var other = Guid.NewGuid().ToString("N");
         await mongo.Mongo.Leases.InsertOneAsync(new BsonDocument
         {
-            { Leases.Tdql, docs[0]["_hash"] }, { Leases.ClaimId, other }, { Leases.Fingerprint, ClaimStore.Fingerprint(docs[0]) },
+            { Leases.Tdql, docs[0]["_hash"] }, { Leases.ClaimId, other }, { Leases.Fingerprint, ClaimProtocol.Fingerprint(docs[0]) },
             { Leases.Expires, (Now + Duration.FromMinutes(5)).ToDateTimeUtc() }, { Leases.Attempt, 1 },
         });
 
@@ -259,7 +260,7 @@ public class ClaimAndLimitTests
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
         var unique = new UniqueLeaseIndex(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now), unique);
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now), unique);
         var (tdql, children) = Waiting("redo-lease");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         var first = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
@@ -267,7 +268,7 @@ public class ClaimAndLimitTests
         var (redo, redoChildren) = TdqlDocuments.Build("count", tdql["data"]["qhash"][0].AsString, "b'{}'", new string('a', 64), TahoeTime.ToEpochSeconds(Now), false,
             Tdql.StatusWait, new TdqlSocket("0.0.0.0", 2, "11"));
         await store.InsertTdqlAsync(redo, redoChildren, CancellationToken.None);
-        var waiting = Assert.Single(await claims.WaitingAsync(10, CancellationToken.None));
+        var waiting = Assert.Single(await store.WaitingAsync(10, CancellationToken.None));
 
         var second = Assert.Single((await claims.ClaimBatchAsync([waiting], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
 
@@ -282,7 +283,7 @@ public class ClaimAndLimitTests
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("queued");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromSeconds(-1), 1, CancellationToken.None)).Won);
@@ -300,23 +301,31 @@ public class ClaimAndLimitTests
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
+        var clock = new NodaTime.Testing.FakeClock(Now);
+        var claims = ClaimStore.Protocol(mongo.Mongo, clock);
         var (tdql, children) = Waiting("reply-once");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
 
-        var grace = Duration.FromSeconds(30);
-        Assert.Equal(ClaimStore.ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, grace, CancellationToken.None));
-        Assert.False(await claims.MarkAnsweredAsync(claim.TdqlHash, Guid.NewGuid(), Duration.FromMinutes(5), CancellationToken.None));
-        Assert.True(await claims.MarkAnsweredAsync(claim.TdqlHash, claim.ClaimId, Duration.FromMinutes(5), CancellationToken.None));
-        var takes = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, grace, CancellationToken.None)));
+        var hold = Duration.FromSeconds(2);
+        Assert.Equal(ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None));
+        Assert.False(await claims.CommitAsync(claim.TdqlHash, Guid.NewGuid(), Duration.FromMinutes(5), CancellationToken.None));
+        Assert.True(await claims.CommitAsync(claim.TdqlHash, claim.ClaimId, Duration.FromMinutes(5), CancellationToken.None));
+        var takes = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None)));
 
-        Assert.Single(takes, t => t == ClaimStore.ReplyTake.Taken);
-        Assert.All(takes.Where(t => t != ClaimStore.ReplyTake.Taken), t => Assert.Equal(ClaimStore.ReplyTake.Sending, t));
-        // A sender that died mid-send: once its mark is older than the grace, another delivery takes over.
-        Assert.Equal(ClaimStore.ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(-1), CancellationToken.None));
+        Assert.Single(takes, t => t == ReplyTake.Taken);
+        Assert.All(takes.Where(t => t != ReplyTake.Taken), t => Assert.Equal(ReplyTake.Sending, t));
+        // A live sender renews its hold: past the first hold, the reply is still its own.
+        clock.Advance(Duration.FromSeconds(1.5));
+        Assert.True(await claims.HoldReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None));
+        clock.Advance(Duration.FromSeconds(1.5));
+        Assert.Equal(ReplyTake.Sending, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None));
+        // A sender that died mid-send renews nothing: once its hold runs out, another delivery takes over.
+        clock.Advance(Duration.FromSeconds(2.5));
+        Assert.Equal(ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None));
         await claims.ReplyDoneAsync(claim.TdqlHash, claim.ClaimId, CancellationToken.None);
-        Assert.Equal(ClaimStore.ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(-1), CancellationToken.None));
+        clock.Advance(Duration.FromSeconds(5));
+        Assert.Equal(ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None));
         Assert.Equal(0, await mongo.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
@@ -325,12 +334,12 @@ public class ClaimAndLimitTests
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
         foreach (var seed in new[] { "before", "after" })
         {
             var (tdql, children) = Waiting(seed);
             await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
-            Assert.True(await claims.TryClaimAsync(tdql, CancellationToken.None));
+            Assert.True(await store.TryClaimAsync(tdql, CancellationToken.None));
             var processing = (await store.FindDocumentAsync(tdql["_hash"].AsString, CancellationToken.None))!;
             await store.CompleteAsync(StoredTdql.Parse(processing), Domain.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
 
@@ -349,12 +358,12 @@ public class ClaimAndLimitTests
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
-        var claims = new ClaimStore(mongo.Mongo, new FrozenClock(Now));
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
         var (tdql, children) = Waiting("owed");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         // Answered and stored, then the consumer died before its completion went out; the lease has expired.
         var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromSeconds(-1), 1, CancellationToken.None)).Won);
-        Assert.True(await claims.MarkAnsweredAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(-1), CancellationToken.None));
+        Assert.True(await claims.CommitAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(-1), CancellationToken.None));
         var report = await store.CompleteAsync((await store.FindAsync(claim.TdqlHash, CancellationToken.None))!, Domain.Reports.ReportOutcome.Ready(1), Now, CancellationToken.None);
 
         var found = await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None);
@@ -363,6 +372,6 @@ public class ClaimAndLimitTests
         var owed = Assert.Single(found.Replies);
         Assert.Equal((claim.TdqlHash, claim.ClaimId, report["_hash"].AsString, Tdql.StatusReady), (owed.TdqlHash, owed.ClaimId, owed.ReportId, owed.Status));
         // Renewed, so the reply consumer can still take it once.
-        Assert.Equal(ClaimStore.ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(30), CancellationToken.None));
+        Assert.Equal(ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(30), CancellationToken.None));
     }
 }

@@ -2,6 +2,7 @@ using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Testing;
 using Cybex.Report.Contracts;
 using Cybex.Report.Storage;
+using Cybex.Report.Domain.Claims;
 using Cybex.Report.Storage.Claims;
 using Cybex.Report.Domain.Tahoe;
 using MassTransit;
@@ -57,8 +58,8 @@ public class ConsumerHarnessTests : IAsyncLifetime
     {
         var pending = await env.Submitter.SubmitTextAsync(qtype, qdataText, env.UserId(user), CancellationToken.None);
         pending.Dispose();
-        var claims = new ClaimStore(env.Mongo, env.Clock);
-        var waiting = (await claims.WaitingAsync(100, CancellationToken.None)).Single(d => d["_hash"] == pending.TdqlHash);
+        var claims = ClaimStore.Protocol(env.Mongo, env.Clock);
+        var waiting = (await new TdqlStore(env.Mongo).WaitingAsync(100, CancellationToken.None)).Single(d => d["_hash"] == pending.TdqlHash);
         var claim = Assert.Single((await claims.ClaimBatchAsync([waiting], NodaTime.Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
         return new ReportRequested(claim.TdqlHash, claim.ClaimId, DateTimeOffset.UtcNow, claim.Attempt, claim.Tdql!.ToBson());
     }

@@ -239,12 +239,12 @@ public class FaultTests(ITestOutputHelper output)
             foreach (var p in pending) p.StartListening();
 
             var store = new TdqlStore(env.Mongo);
-            var claims = new Storage.Claims.ClaimStore(env.Mongo, env.Clock);
+            var status = new Storage.Status.ReportDbStatus(env.Mongo, env.Clock);
             var deadline = DateTime.UtcNow.AddSeconds(180);
             long undelivered = 0;
             while (DateTime.UtcNow < deadline)
             {
-                undelivered = (await claims.SummaryAsync(CancellationToken.None)).UndeliveredReplies;
+                undelivered = (await status.SummaryAsync(CancellationToken.None)).UndeliveredReplies;
                 if (waits.Count(w => w.IsCompleted && w.Result) + undelivered >= Queries) break;
                 await Task.Delay(200);
             }

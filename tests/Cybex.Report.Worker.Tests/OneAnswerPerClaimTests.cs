@@ -2,6 +2,7 @@ using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Testing;
 using Cybex.Report.Contracts;
 using Cybex.Report.Storage;
+using Cybex.Report.Domain.Claims;
 using Cybex.Report.Storage.Claims;
 using Cybex.Report.Domain.Tahoe;
 using MassTransit;
@@ -30,8 +31,8 @@ public class OneAnswerPerClaimTests(ITestOutputHelper output)
         var host = await env.StartWorkerAsync(s => s["Worker:Watcher"] = "false");
         var bus = host.Services.GetRequiredService<IBus>();
         using var pending = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(1), env.UserId("alice"), CancellationToken.None);
-        var claims = new ClaimStore(env.Mongo, env.Clock);
-        var claim = Assert.Single((await claims.ClaimBatchAsync(await claims.WaitingAsync(10, CancellationToken.None), Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
+        var claims = ClaimStore.Protocol(env.Mongo, env.Clock);
+        var claim = Assert.Single((await claims.ClaimBatchAsync(await new TdqlStore(env.Mongo).WaitingAsync(10, CancellationToken.None), Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
         var request = new ReportRequested(claim.TdqlHash, claim.ClaimId, DateTimeOffset.UtcNow, claim.Attempt);
 
         // Three copies of the claimed request (each with a message id of its own, as a republish would have) and a
@@ -131,13 +132,13 @@ public class OneAnswerPerClaimTests(ITestOutputHelper output)
         output.WriteLine($"the good reply arrived {latency.TotalSeconds:F1} s after submission, behind 64 replies to closed ports");
         Assert.True(latency < TimeSpan.FromSeconds(5), $"the good reply took {latency}");
 
-        var claims = new ClaimStore(env.Mongo, env.Clock);
+        var status = new Storage.Status.ReportDbStatus(env.Mongo, env.Clock);
         long undelivered = 0;
         // Each gone reply is tried twice and then recorded; under a loaded CI machine the 64 may take a while.
         for (var n = 0; n < 300 && undelivered < 64; n++)
         {
             await Task.Delay(100);
-            undelivered = (await claims.SummaryAsync(CancellationToken.None)).UndeliveredReplies;
+            undelivered = (await status.SummaryAsync(CancellationToken.None)).UndeliveredReplies;
         }
         Assert.Equal(64, undelivered);
         var store = new TdqlStore(env.Mongo);

@@ -60,7 +60,7 @@ public static class RequeueCommand
             if (await store.TrySetStatusAsync(doc, Tdql.StatusWait, f.Eq("data.status", doc["data"]["status"][0]), ct)) requeued++;
         }
         // A requeue supersedes whatever claim the query had: its lease must not hold the new claim back.
-        await new ClaimStore(mongo, SystemClock.Instance).ReleaseAllAsync(docs.Select(d => d["_hash"].AsString), ct);
+        await ClaimStore.Protocol(mongo, SystemClock.Instance).ReleaseAllAsync(docs.Select(d => d["_hash"].AsString), ct);
         Console.WriteLine($"requeued {requeued} queries");
         return 0;
     }

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Cybex.Report.Cli.Output;
 using Cybex.Report.Cli.Parsing;
 using Cybex.Report.Storage;
-using Cybex.Report.Storage.Claims;
+using Cybex.Report.Storage.Status;
 using NodaTime;
 using Spectre.Console;
 using Progress = Cybex.Report.Cli.Output.Progress;
@@ -38,7 +38,7 @@ public static class StatusCommand
     private static async Task<int> RunAsync(MongoContext mongo, Uri rabbitApi, bool watch, TimeSpan interval, int? refreshes, bool json, CancellationToken ct)
     {
         await Common.PingAsync(mongo, ct);
-        var claims = new ClaimStore(mongo, SystemClock.Instance);
+        var claims = new ReportDbStatus(mongo, SystemClock.Instance);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         if (!string.IsNullOrEmpty(rabbitApi.UserInfo))
         {

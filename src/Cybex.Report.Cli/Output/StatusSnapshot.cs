@@ -1,4 +1,4 @@
-using Cybex.Report.Storage.Claims;
+using Cybex.Report.Storage.Status;
 
 namespace Cybex.Report.Cli.Output;
 

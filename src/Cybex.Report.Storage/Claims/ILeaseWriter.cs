@@ -1,12 +1,7 @@
+using Cybex.Report.Domain.Claims;
 using NodaTime;
 
 namespace Cybex.Report.Storage.Claims;
-
-/// <summary>A lease the watcher wants before it claims a TDQL.</summary>
-/// <param name="Fingerprint">Names the waiting state the claim is for (its edges as read): a lease of an earlier
-/// state (before an API redo or a requeue) is stale and may be replaced; a live lease of the same state belongs to a
-/// watcher claiming the same TDQL right now.</param>
-public sealed record LeaseIntent(Claim Claim, string Fingerprint, Instant Expires);
 
 /// <summary>
 /// Writes the leases of one claim batch. Each lease succeeds or fails alone: on a store whose unique index on the

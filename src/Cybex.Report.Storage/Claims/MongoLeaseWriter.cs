@@ -1,3 +1,4 @@
+using Cybex.Report.Domain.Claims;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using NodaTime;

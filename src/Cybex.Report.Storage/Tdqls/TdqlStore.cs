@@ -145,6 +145,24 @@ public sealed class TdqlStore(MongoContext mongo) : ITdqlStore
         await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
     }
 
+    /// <summary>TDQLs whose status is <c>wait</c>, oldest first, with their <c>_id</c> (duplicates of one hash differ only there).</summary>
+    public async Task<List<BsonDocument>> WaitingAsync(int limit, CancellationToken ct) =>
+        await mongo.ReportDb.Find(TdqlFilters.Waiting).Sort(Builders<BsonDocument>.Sort.Ascending("_id")).Limit(limit).ToListAsync(ct);
+
+    /// <summary>
+    /// The <c>_id</c> of the oldest answerable document of each hash. Two documents may share a hash (a restore, a
+    /// second writer): only the oldest is the TDQL; the other copies would otherwise be answered, or claimed, too.
+    /// </summary>
+    public async Task<Dictionary<string, BsonValue>> OldestIdsAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
+    {
+        var docs = await mongo.ReportDb.Find(TdqlFilters.Among(hashes)).Project(Builders<BsonDocument>.Projection.Include("_hash")).ToListAsync(ct);
+        return docs.Where(d => d["_hash"].IsString).GroupBy(d => d["_hash"].AsString).ToDictionary(g => g.Key, g => g.Min(d => d["_id"])!);
+    }
+
+    /// <summary>Moves a waiting TDQL to processing without a lease, for tools that hold none (conformance); false when it had changed.</summary>
+    public Task<bool> TryClaimAsync(BsonDocument waiting, CancellationToken ct) =>
+        TrySetStatusAsync(waiting, Tdql.StatusProcessing, F.Eq("data.status", Tdql.StatusWait), ct);
+
     /// <summary>Marks one TDQL document (by <c>_id</c>: its hash may be the broken part) that nobody can answer; it stays for an operator.</summary>
     public Task MarkMalformedAsync(BsonValue id, string reason, CancellationToken ct) =>
         mongo.ReportDb.UpdateOneAsync(F.Eq("_id", id), Builders<BsonDocument>.Update.Set(TdqlFilters.MalformedField, reason), cancellationToken: ct);

@@ -5,7 +5,7 @@ using Cybex.Report.Domain.Answering;
 using Cybex.Report.Domain.Queries;
 using Cybex.Report.Domain.Tahoe;
 using Cybex.Report.Storage;
-using Cybex.Report.Storage.Claims;
+using Cybex.Report.Domain.Claims;
 using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Worker.Health;
 using Cybex.Report.Worker.Hosting;
@@ -26,7 +26,7 @@ namespace Cybex.Report.Worker.Querying;
 /// malformed escapes as an exception: it is answered with <see cref="ReportRejected"/>.
 /// </summary>
 public sealed class SubmitReportQueryConsumer(
-    TdqlStore store, ClaimStore claims, QueryAnswerer answerer, IIdentityReader identity, QueryKey key, IClock clock,
+    TdqlStore store, ClaimProtocol claims, QueryAnswerer answerer, IIdentityReader identity, QueryKey key, IClock clock,
     WorkerMetrics metrics, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, ILogger<SubmitReportQueryConsumer> logger)
     : IConsumer<SubmitReportQuery>
 {
@@ -117,9 +117,9 @@ public sealed class SubmitReportQueryConsumer(
         var started = Stopwatch.GetTimestamp();
         AnsweredQuery result;
         using var answering = CommandCounter.Begin();
-        await using (new LeaseKeeper(claims, hash, claim.ClaimId, _lease, logger))
+        await using (new LeaseKeeper(token => claims.RenewAsync(hash, claim.ClaimId, _lease, token), LeaseKeeper.Every(_lease), "lease", hash, logger))
         {
-            result = await answerer.AnswerAsync(claimed, token => claims.MarkAnsweredAsync(hash, claim.ClaimId, _lease, token), null, ct, plain);
+            result = await answerer.AnswerAsync(claimed, token => claims.CommitAsync(hash, claim.ClaimId, _lease, token), null, ct, plain);
         }
         // No socket to send a nonce to: the response is the answer, so the claim's lease goes here.
         await claims.ReplyDoneAsync(hash, claim.ClaimId, ct);

@@ -23,9 +23,11 @@ public sealed class NonceSender(IOptions<ApiOptions> options)
     private static readonly HashSet<string> LocalNames = new(StringComparer.OrdinalIgnoreCase) { "0.0.0.0", "127.0.0.1", "localhost" };
     private readonly ApiOptions _options = options.Value;
 
-    /// <summary>Longer than any one reply can take with every try timing out: a "sending" mark older than this is stale.</summary>
-    public NodaTime.Duration SendingGrace => NodaTime.Duration.FromMilliseconds(
-        _options.ReplyAttempts * (_options.ConnectTimeoutMilliseconds + 2L * _options.SendTimeoutMilliseconds + _options.ReplyRetryMilliseconds) + 5000);
+    /// <summary>
+    /// How long a reply consumer's take holds a reply without renewal (it renews a third of this while it sends):
+    /// after a sender's process dies, its redelivered completion is sent this soon, inside the API's 5 s wait.
+    /// </summary>
+    public NodaTime.Duration SendingHold => NodaTime.Duration.FromMilliseconds(1500);
 
     public (string Host, int Port) Target(TdqlSocket socket)
     {

@@ -3,7 +3,8 @@ using Cybex.Report.Domain.Answering;
 using Cybex.Report.Storage;
 using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Worker.Health;
-using Cybex.Report.Storage.Claims;
+using Cybex.Report.Domain.Claims;
+using Cybex.Report.Worker.Reporting;
 using Cybex.Report.Domain.Tahoe;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,7 @@ namespace Cybex.Report.Worker.Replying;
 /// finds nothing to send. The socket is read from the TDQL, so nonces never travel on the bus. An API that has gone
 /// (refused, reset, silent) is given up after <c>Api:ReplyAttempts</c> and recorded; the report stays readable.
 /// </summary>
-public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSender sender, WorkerMetrics metrics, ILogger<ReplyConsumer> logger)
+public sealed class ReplyConsumer(TdqlStore store, ReplyFlow flow, NonceSender sender, WorkerMetrics metrics, ILogger<ReplyConsumer> logger)
     : IConsumer<ReportCompleted>
 {
     public async Task Consume(ConsumeContext<ReportCompleted> context)
@@ -33,7 +34,7 @@ public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSende
         if (socket.IsBus)
         {
             // A bus query answered by the watcher's path (it claimed the TDQL first): its response went on the bus.
-            await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, ct);
+            await flow.FinishAsync(message.TdqlHash, message.ClaimId, null, ct);
             return;
         }
         (string Host, int Port) target;
@@ -45,10 +46,11 @@ public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSende
         {
             metrics.Reply("refused");
             logger.LogWarning("Reply for TDQL {Tdql} refused: {Reason}; the report stays readable", message.TdqlHash, e.Message);
-            await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, ct);
+            await flow.FinishAsync(message.TdqlHash, message.ClaimId, null, ct);
             return;
         }
-        if (!await TakeAsync(message))
+        // Not cancellable: a broker hiccup must not cut a take or a send half-way (the redelivery would find it taken).
+        if (!await flow.TakeAsync(message.TdqlHash, message.ClaimId, () => Task.Delay(Pause), CancellationToken.None))
         {
             metrics.Reply("duplicate");
             logger.LogInformation("Reply for TDQL {Tdql} was already sent for this claim (or its claim is stale); not sent again", message.TdqlHash);
@@ -56,10 +58,14 @@ public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSende
         }
         // Taken means this delivery is the claim's only one: a broker hiccup cancelling the consume must not cut it
         // off half-way (a redelivery would find the reply taken). The sender's own timeouts bound it.
-        var delivery = await sender.SendAsync(socket, CancellationToken.None);
+        ReplyDelivery delivery;
+        await using (new LeaseKeeper(token => flow.KeepAsync(message.TdqlHash, message.ClaimId, token), LeaseKeeper.Every(flow.Hold), "reply", message.TdqlHash, logger))
+        {
+            delivery = await sender.SendAsync(socket, CancellationToken.None);
+        }
         if (delivery.Delivered)
         {
-            await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, CancellationToken.None);
+            await flow.FinishAsync(message.TdqlHash, message.ClaimId, null, CancellationToken.None);
             metrics.Reply("sent");
             logger.LogInformation("Reply for TDQL {Tdql} sent to the API ({Attempts} connection(s))", message.TdqlHash, delivery.Attempts);
             return;
@@ -67,15 +73,10 @@ public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSende
         metrics.Reply("undelivered");
         logger.LogWarning("Reply for TDQL {Tdql} given up after {Attempts} connection(s): {Failure}; the API has gone, the report stays readable",
             message.TdqlHash, delivery.Attempts, delivery.Failure);
-        await claims.RecordUndeliveredAsync(message.TdqlHash, NonceSender.Shorten(target.Host), target.Port, delivery.Failure!, CancellationToken.None);
-        await claims.ReplyDoneAsync(message.TdqlHash, message.ClaimId, CancellationToken.None);
+        await flow.FinishAsync(message.TdqlHash, message.ClaimId,
+            new UndeliveredReply(message.TdqlHash, NonceSender.Shorten(target.Host), target.Port, delivery.Failure!), CancellationToken.None);
     }
 
-    /// <summary>
-    /// Takes the claim's reply, waiting while another delivery of it is sending: once that one is done the reply is
-    /// gone; should its process have died mid-send, the mark grows stale and this delivery takes over. Not
-    /// cancellable: a broker hiccup must not cut a take or a send half-way (the redelivery would find it taken).
-    /// </summary>
     /// <summary>The socket of a TDQL still pointing at the completed report, or null (logged) when there is nothing to reply to.</summary>
     private async Task<TdqlSocket?> SocketOfAsync(ReportCompleted message, CancellationToken ct)
     {
@@ -104,18 +105,6 @@ public sealed class ReplyConsumer(TdqlStore store, ClaimStore claims, NonceSende
         return tdql.Socket;
     }
 
-    private async Task<bool> TakeAsync(ReportCompleted message)
-    {
-        while (true)
-        {
-            switch (await claims.TakeReplyAsync(message.TdqlHash, message.ClaimId, sender.SendingGrace, CancellationToken.None))
-            {
-                case ClaimStore.ReplyTake.Taken:
-                    return true;
-                case ClaimStore.ReplyTake.Gone:
-                    return false;
-            }
-            await Task.Delay(500);
-        }
-    }
+    /// <summary>How often a delivery that finds the reply held by another looks again.</summary>
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(250);
 }

@@ -1,21 +1,22 @@
-using Cybex.Report.Storage.Claims;
 using Microsoft.Extensions.Logging;
-using NodaTime;
 
 namespace Cybex.Report.Worker.Reporting;
 
 /// <summary>
-/// Renews a claim's lease while its report runs, so a report that takes longer than the lease is not claimed
-/// again under it. Stops with the report; a renewal that fails is logged and left to the commit check.
+/// Renews a hold while the work under it runs: a claim's lease while its report runs (so a report that takes longer
+/// than the lease is not claimed again under it), a reply's take while its nonce is sent (so another delivery takes
+/// over only once this sender has died). Stops with the work; a renewal that fails is logged and left to the next
+/// compare-and-set.
 /// </summary>
 public sealed class LeaseKeeper : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public LeaseKeeper(ClaimStore claims, string tdql, Guid claim, Duration lease, ILogger logger)
+    /// <param name="renew">Renews the hold; false when it is no longer the caller's.</param>
+    /// <param name="what">What is held, for the log (the lease, the reply).</param>
+    public LeaseKeeper(Func<CancellationToken, Task<bool>> renew, TimeSpan every, string what, string tdql, ILogger logger)
     {
-        var every = TimeSpan.FromMilliseconds(Math.Max(100, lease.TotalMilliseconds / 3));
         _loop = Task.Run(async () =>
         {
             while (!_stop.IsCancellationRequested)
@@ -23,9 +24,9 @@ public sealed class LeaseKeeper : IAsyncDisposable
                 try
                 {
                     await Task.Delay(every, _stop.Token);
-                    if (!await claims.RenewAsync(tdql, claim, lease, _stop.Token))
+                    if (!await renew(_stop.Token))
                     {
-                        logger.LogWarning("Lease of TDQL {Tdql} was lost while its report ran", tdql);
+                        logger.LogWarning("The {What} of TDQL {Tdql} was lost while it was worked on", what, tdql);
                         return;
                     }
                 }
@@ -35,11 +36,14 @@ public sealed class LeaseKeeper : IAsyncDisposable
                 }
                 catch (Exception e)
                 {
-                    logger.LogWarning("Renewing the lease of TDQL {Tdql} failed: {Error}", tdql, e.GetType().Name);
+                    logger.LogWarning("Renewing the {What} of TDQL {Tdql} failed: {Error}", what, tdql, e.GetType().Name);
                 }
             }
         });
     }
+
+    /// <summary>A third of the hold: two renewals may fail before it runs out.</summary>
+    public static TimeSpan Every(NodaTime.Duration hold) => TimeSpan.FromMilliseconds(Math.Max(100, hold.TotalMilliseconds / 3));
 
     public async ValueTask DisposeAsync()
     {

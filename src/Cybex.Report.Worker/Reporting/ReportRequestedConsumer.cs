@@ -3,7 +3,7 @@ using Cybex.Report.Contracts;
 using Cybex.Report.Domain.Answering;
 using Cybex.Report.Domain.Tahoe;
 using Cybex.Report.Storage;
-using Cybex.Report.Storage.Claims;
+using Cybex.Report.Domain.Claims;
 using Cybex.Report.Worker.Health;
 using Cybex.Report.Worker.Options;
 using MassTransit;
@@ -21,7 +21,7 @@ namespace Cybex.Report.Worker.Reporting;
 /// lease or a message no watcher claimed changes nothing.
 /// </summary>
 public sealed class ReportRequestedConsumer(
-    QueryAnswerer answerer, ClaimStore claims, IClock clock, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<ReportRequestedConsumer> logger)
+    ReportRequestFlow flow, ClaimProtocol claims, IClock clock, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<ReportRequestedConsumer> logger)
     : IConsumer<ReportRequested>
 {
     private readonly Duration _lease = Duration.FromSeconds(options.Value.LeaseSeconds);
@@ -38,59 +38,29 @@ public sealed class ReportRequestedConsumer(
         }
         // Every line about this query carries its TDQL hash (never its contents), for a JSON log's readers.
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["Tdql"] = message.TdqlHash });
-        var held = await claims.HoldAsync(message.TdqlHash, message.ClaimId, _lease, ct);
+        var held = await flow.BeginAsync(message.TdqlHash, message.ClaimId, ct);
         if (held is null)
         {
             Drop("stale claim", "Dropped a ReportRequested for TDQL {Tdql}: its claim is not the TDQL's live lease (duplicate, stale or unclaimed)", message.TdqlHash);
             return;
         }
-        // The lease's own count is the truth: a message cannot talk its way past the limit.
-        var giveUp = held.Attempt > options.Value.MaxAttempts
-            ? $"Failed to generate report after {held.Attempt - 1} attempts! -- {held.LastError ?? "the worker stopped or timed out"}"
-            : null;
         var started = Stopwatch.GetTimestamp();
         // The lease is kept alive until the completion is published too: a publish held through a broker outage
         // must find its claim still there when the request is redelivered.
-        await using var keeper = new LeaseKeeper(claims, message.TdqlHash, message.ClaimId, _lease, logger);
-        AnsweredQuery result;
-        Task<bool> Commit(CancellationToken token) => claims.MarkAnsweredAsync(message.TdqlHash, message.ClaimId, _lease, token);
-        try
+        await using var keeper = new LeaseKeeper(token => claims.RenewAsync(message.TdqlHash, message.ClaimId, _lease, token), LeaseKeeper.Every(_lease),
+            "lease", message.TdqlHash, logger);
+        var outcome = await flow.AnswerAsync(message.TdqlHash, message.ClaimId, held, Carried(message), ct);
+        var result = outcome.Answer;
+        switch (outcome.End)
         {
-            // A redelivery after the store reads what was stored instead of answering from the copy it carries.
-            result = !held.Answered && Carried(message) is { } carried
-                ? await answerer.AnswerAsync(carried, Commit, giveUp, ct)
-                : await answerer.AnswerAsync(message.TdqlHash, Commit, giveUp, ct);
-        }
-        catch (MalformedTdqlException e)
-        {
-            logger.LogWarning("TDQL {Tdql} turned out malformed ({Reason}); its claim is released", message.TdqlHash, e.Reason);
-            metrics.Dropped("malformed TDQL");
-            await claims.ReleaseAsync(message.TdqlHash, message.ClaimId, ct);
-            return;
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            // Kept on the lease: the attempt that gives up says why.
-            await TryRecordAsync($"{e.GetType().Name}: {TextLimits.Shorten(e.Message, 300)}");
-            throw;
-        }
-        switch (result.Result)
-        {
-            case AnswerResult.Missing:
-                Drop("tdql missing", "TDQL {Tdql} no longer exists; nothing to report", message.TdqlHash);
-                await claims.ReleaseAsync(message.TdqlHash, message.ClaimId, ct);
+            case RequestEnd.Released:
+                Drop(outcome.Reason.StartsWith("malformed") ? "malformed TDQL" : outcome.Reason, "TDQL {Tdql} ends without a report ({Reason}); its claim is released", message.TdqlHash, outcome.Reason);
                 return;
-            case AnswerResult.NotProcessing:
-                Drop("not processing", "TDQL {Tdql} is {Status}, not processing (an API redo); this request is stale", message.TdqlHash, result.Status);
-                return;
-            case AnswerResult.ClaimLost:
-                Drop("claim lost", "TDQL {Tdql} was taken over by another claim before its report was stored; nothing written", message.TdqlHash);
-                return;
-            case AnswerResult.Superseded:
-                Drop("superseded", "TDQL {Tdql} changed while its report was made (an API redo, now {Status}); it is answered afresh", message.TdqlHash, result.Status);
+            case RequestEnd.Dropped:
+                Drop(outcome.Reason, "Request for TDQL {Tdql} ends without writing ({Reason}, status {Status})", message.TdqlHash, outcome.Reason, result?.Status);
                 return;
         }
-        if (result.PermanentError is { } error)
+        if (result!.PermanentError is { } error)
         {
             logger.LogError("TDQL {Tdql} failed for good: {Error}", message.TdqlHash, TextLimits.Shorten(error, 300));
         }
@@ -99,23 +69,11 @@ public sealed class ReportRequestedConsumer(
         var reportId = result.Report!["_hash"].AsString;
         metrics.ReportFinished(tdql.QType, result.Status, Stopwatch.GetElapsedTime(started), commands.Commands, reannounced);
         logger.LogInformation("TDQL {Tdql} {Outcome}: {QType} report {Report} is {Status} ({Commands} database commands, attempt {Attempt})",
-            message.TdqlHash, reannounced ? "re-announced" : giveUp is null ? "answered" : "given up", tdql.QType, reportId, result.Status, commands.Commands, held.Attempt);
+            message.TdqlHash, outcome.Reason, tdql.QType, reportId, result.Status, commands.Commands, held.Attempt);
         await context.Publish(
             new ReportCompleted(message.TdqlHash, reportId, result.Status, clock.GetCurrentInstant().ToDateTimeOffset(), message.ClaimId,
                 new ReplySocket(tdql.Socket.Host, tdql.Socket.Port, tdql.Socket.Nonce)),
             publish => publish.MessageId = MessageIds.For("completed", message.TdqlHash, message.ClaimId));
-
-        async Task TryRecordAsync(string text)
-        {
-            try
-            {
-                await claims.RecordErrorAsync(message.TdqlHash, message.ClaimId, text, CancellationToken.None);
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning("Could not record the error of TDQL {Tdql}: {Error}", message.TdqlHash, e.GetType().Name);
-            }
-        }
     }
 
     /// <summary>

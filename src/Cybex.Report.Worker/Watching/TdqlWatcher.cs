@@ -2,7 +2,7 @@ using Cybex.Report.Contracts;
 using System.Diagnostics;
 using Cybex.Report.Domain;
 using Cybex.Report.Storage;
-using Cybex.Report.Storage.Claims;
+using Cybex.Report.Domain.Claims;
 using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Worker.Health;
 using Cybex.Report.Domain.Tahoe;
@@ -22,7 +22,7 @@ namespace Cybex.Report.Worker.Watching;
 /// original's busy loop, and survives database or broker faults by backing off and trying again.
 /// </summary>
 public sealed class TdqlWatcher(
-    ClaimStore claims, TdqlStore tdqls, IBus bus, IClock clock, WorkerMetrics metrics, WatcherState state, IOptions<WorkerOptions> options,
+    ClaimProtocol claims, TdqlStore tdqls, IBus bus, IClock clock, WorkerMetrics metrics, WatcherState state, IOptions<WorkerOptions> options,
     ILogger<TdqlWatcher> logger, IHostApplicationLifetime? lifetime = null)
     : BackgroundService
 {
@@ -133,7 +133,7 @@ public sealed class TdqlWatcher(
             }
         }
         if (parsed.Count == 0) return parsed;
-        var oldest = await claims.OldestIdsAsync(parsed.Select(p => p.Tdql.Hash).Distinct().ToList(), ct);
+        var oldest = await tdqls.OldestIdsAsync(parsed.Select(p => p.Tdql.Hash).Distinct().ToList(), ct);
         var claimable = new List<(BsonDocument, Tdql)>();
         foreach (var p in parsed)
         {
@@ -157,7 +157,7 @@ public sealed class TdqlWatcher(
 
     private async Task<List<Announcement>> ClaimWaitingAsync(CancellationToken ct)
     {
-        var waiting = await ClaimableAsync(await claims.WaitingAsync(_options.ClaimBatch, ct), ct);
+        var waiting = await ClaimableAsync(await tdqls.WaitingAsync(_options.ClaimBatch, ct), ct);
         var created = waiting.ToDictionary(w => w.Tdql.Hash, w => w.Tdql.Timestamp);
         var batch = await claims.ClaimBatchAsync(waiting.Select(w => w.Doc).ToList(), Lease, _options.ClaimParallelism, ct);
         foreach (var (hash, error) in batch.Failed)

@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace Cybex.Report.Storage.Claims;
+namespace Cybex.Report.Storage.Status;
 
 /// <summary>What an operator asks of the report database: where the queries stand and how fast reports come.</summary>
 /// <param name="ByStatus">TDQLs by status, malformed ones apart.</param>
