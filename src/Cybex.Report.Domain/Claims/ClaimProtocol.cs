@@ -11,8 +11,11 @@ namespace Cybex.Report.Domain.Claims;
 /// processing); the lease that lets another watcher take over after a crash lives beside it, out of the API's sight.
 /// The lease's claim id is what every later step checks: a message of another claim is stale.
 /// </summary>
-public sealed class ClaimProtocol(IClaimPort port, IClock clock)
+/// <param name="newClaimId">Where claim ids come from (a simulation draws them from its seed).</param>
+public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? newClaimId = null)
 {
+    private readonly Func<Guid> _newClaimId = newClaimId ?? Guid.NewGuid;
+
     /// <summary>Names the waiting state a claim is for: the TDQL's edges change with every redo, requeue and claim.</summary>
     public static string Fingerprint(BsonDocument tdql) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
@@ -40,7 +43,7 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock)
     {
         if (waiting.Count == 0) return new ClaimBatch([], []);
         var now = clock.GetCurrentInstant();
-        var intents = waiting.Select(w => (Doc: w, Lease: new LeaseIntent(new Claim(w["_hash"].AsString, Guid.NewGuid(), now, 1), Fingerprint(w), now + lease))).ToList();
+        var intents = waiting.Select(w => (Doc: w, Lease: new LeaseIntent(new Claim(w["_hash"].AsString, _newClaimId(), now, 1), Fingerprint(w), now + lease))).ToList();
         var leased = await port.TryWriteLeasesAsync(intents.Select(i => i.Lease).ToList(), now, ct);
         var won = new ConcurrentBag<Claim>();
         var failed = new ConcurrentBag<(string, Exception)>();
@@ -69,8 +72,8 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock)
             await Task.WhenAll(chunk.Select(intent => ClaimOneAsync(intent, withChild: !childWritten, ct)));
         }
         var wonIds = won.Select(c => c.ClaimId).ToHashSet();
-        var lost = toClaim.Select(i => i.Lease.Claim.ClaimId).Where(id => !wonIds.Contains(id)).ToList();
-        if (lost.Count > 0) await port.DeleteClaimsAsync(lost, ct);
+        var lost = toClaim.Select(i => i.Lease.Claim).Where(c => !wonIds.Contains(c.ClaimId)).ToList();
+        if (lost.Count > 0) await DropLostAsync(lost, ct);
         return new ClaimBatch(won.ToList(), failed.ToList());
     }
 
@@ -81,11 +84,25 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock)
     public async Task<Claim?> ClaimNewAsync(BsonDocument processing, IEnumerable<BsonDocument> absentChildren, Duration lease, CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
-        var claim = new Claim(processing["_hash"].AsString, Guid.NewGuid(), now, 1);
+        var claim = new Claim(processing["_hash"].AsString, _newClaimId(), now, 1);
         if (!(await port.TryWriteLeasesAsync([new LeaseIntent(claim, Fingerprint(processing), now + lease)], now, ct))[0]) return null;
         if (await port.TryCreateAsync(processing, absentChildren, ct)) return claim with { Tdql = processing };
-        await ReleaseAsync(claim.TdqlHash, claim.ClaimId, ct);
+        await DropLostAsync([claim], ct);
         return null;
+    }
+
+    /// <summary>
+    /// Removes the leases of claims whose TDQL has gone meanwhile, and only those. A lost claim's lease may have
+    /// displaced the lease of the claimer that moved the TDQL (one whose lease had expired, or was written for another
+    /// waiting state), and is then the only one the TDQL has: kept, it is taken over once it expires where the TDQL is
+    /// processing, replaced by the next claim where it waits, and where it has finished it stands for the nonce still
+    /// owed (see <see cref="ReclaimExpiredAsync"/>).
+    /// </summary>
+    private async Task DropLostAsync(IReadOnlyList<Claim> lost, CancellationToken ct)
+    {
+        var progress = await port.ProgressAsync(lost.Select(c => c.TdqlHash).ToList(), ct);
+        var drop = lost.Where(c => !progress.ContainsKey(c.TdqlHash)).Select(c => c.ClaimId).ToList();
+        if (drop.Count > 0) await port.DeleteClaimsAsync(drop, ct);
     }
 
     /// <summary>
@@ -154,11 +171,12 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock)
             : null;
 
     /// <summary>
-    /// Handles expired leases. A TDQL still processing with no live lease is taken over (one compare-and-set on
-    /// one of its leases) and returned to be published again; the attempt counts on only when work had begun under
-    /// the expired claim (a request that merely waited in a long queue has not failed). A finished TDQL's lease is
-    /// dropped, unless its claim answered and the reply is still owed: then its completion is returned to be
-    /// announced again (and the lease renewed), until <see cref="AnsweredGrace"/> has passed.
+    /// Handles expired leases, each by a compare-and-set on the lease exactly as read. A TDQL still processing with
+    /// no live lease is taken over and returned to be published again; the attempt counts on only when work had
+    /// begun under the expired claim (a request that merely waited in a long queue has not failed). A finished
+    /// TDQL's lease means its nonce is unsent: the completion is returned to be announced again under the lease's
+    /// claim (marked answered, so its reply can be taken), until <see cref="AnsweredGrace"/> has passed; then it is
+    /// given up and recorded. A waiting TDQL's lease is left to its next claim; a vanished TDQL's is dropped.
     /// </summary>
     public async Task<Reclaimed> ReclaimExpiredAsync(int limit, Duration lease, CancellationToken ct)
     {
@@ -173,14 +191,27 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock)
         foreach (var l in expired.Where(l => !processing.Contains(l.Tdql)))
         {
             var finished = progress.TryGetValue(l.Tdql, out var p) && p.IsFinished ? p : null;
-            if (l.Answered && finished is not null && now - l.ClaimedAt < AnsweredGrace(lease) && l.ClaimId is { } claimId)
+            if (finished is not null && l.ClaimId is { } claimId)
             {
-                if (await port.TryUpdateAsync(LeaseMatch.Exactly(l), new LeaseChange { Expires = now + lease }, ct) is not null)
+                // A finished TDQL's lease is its unsent nonce (sending it drops the lease), whichever claim answered:
+                // the lease's claim owns the reply and announces it again, until the grace has passed.
+                if (now - l.ClaimedAt < AnsweredGrace(lease))
                 {
-                    owed.Add(new OwedReply(l.Tdql, claimId, finished.ReportId!, finished.Status!));
+                    if (await port.TryUpdateAsync(LeaseMatch.Exactly(l), new LeaseChange { Expires = now + lease, Answered = true }, ct) is not null)
+                    {
+                        owed.Add(new OwedReply(l.Tdql, claimId, finished.ReportId!, finished.Status!));
+                    }
+                    continue;
+                }
+                if (await port.TryDeleteAsync(LeaseMatch.Exactly(l), ct))
+                {
+                    await port.RecordUndeliveredAsync(new UndeliveredReply(l.Tdql, "", 0, $"the reply was still owed {AnsweredGrace(lease).TotalSeconds:F0} s after its claim"), now, ct);
                 }
                 continue;
             }
+            // A TDQL still waiting may be between this lease and its claim right now (a claimer that wrote the lease
+            // before the clock passed it): the lease stays, and the next claim of the TDQL replaces it.
+            if (progress.ContainsKey(l.Tdql) && finished is null) continue;
             await port.TryDeleteAsync(LeaseMatch.Exactly(l), ct);
         }
         // A TDQL claimed again since (an API redo) has a live lease of its own and is left alone.
@@ -189,9 +220,9 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock)
         foreach (var l in expired.Where(l => processing.Contains(l.Tdql) && !live.Contains(l.Tdql)).DistinctBy(l => l.Tdql))
         {
             var attempt = l.Attempt + (l.Started ? 1 : 0);
-            var claim = new Claim(l.Tdql, Guid.NewGuid(), now, attempt);
-            var match = l.ClaimId is { } held ? LeaseMatch.Of(l.Tdql, held) : LeaseMatch.Exactly(l);
-            if (await port.TryUpdateAsync(match, new LeaseChange { TakeOver = claim, Expires = now + lease }, ct) is not null) claims.Add(claim);
+            var claim = new Claim(l.Tdql, _newClaimId(), now, attempt);
+            // Exactly as read: a holder that renewed or committed since keeps its claim.
+            if (await port.TryUpdateAsync(LeaseMatch.Exactly(l), new LeaseChange { TakeOver = claim, Expires = now + lease }, ct) is not null) claims.Add(claim);
         }
         return new Reclaimed(claims, owed);
     }

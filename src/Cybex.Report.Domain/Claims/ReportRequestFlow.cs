@@ -66,7 +66,14 @@ public sealed class ReportRequestFlow(QueryAnswerer answerer, ClaimProtocol clai
             case AnswerResult.Superseded:
                 return new RequestOutcome(RequestEnd.Dropped, "superseded", result);
         }
-        return new RequestOutcome(RequestEnd.Completed, result.Result == AnswerResult.Reannounced ? "re-announced" : giveUp is null ? "answered" : "given up", result);
+        if (result.Result == AnswerResult.Reannounced)
+        {
+            // Finished by another claim (or this one's earlier delivery) with the nonce unsent, as this lease says: the
+            // reply is this claim's to send, once its commit mark makes it takeable.
+            if (!await Commit(ct)) return new RequestOutcome(RequestEnd.Dropped, "claim lost", result);
+            return new RequestOutcome(RequestEnd.Completed, "re-announced", result);
+        }
+        return new RequestOutcome(RequestEnd.Completed, giveUp is null ? "answered" : "given up", result);
 
         async Task RecordAsync(string text)
         {

@@ -6,16 +6,17 @@ using NodaTime;
 namespace Cybex.Report.Storage.Claims;
 
 /// <summary>
-/// Leases as upserts keyed by the TDQL, in one unordered bulk write. A lease is replaced when it has expired or was
-/// written for another waiting state of its TDQL (left over from a claim an API redo or a requeue superseded); a live
-/// lease of the same state is kept, which a unique index reports as a duplicate key for that one write.
+/// Leases as upserts keyed by the TDQL, in one unordered bulk write. A lease is replaced when it was written for
+/// another waiting state of its TDQL (left over from a claim an API redo or a requeue superseded) or has expired
+/// without an answer; a live lease of the same state, or an answered one whose reply is still owed, is kept, which
+/// a unique index reports as a duplicate key for that one write.
 /// </summary>
 public sealed class MongoLeaseWriter(MongoContext mongo) : ILeaseWriter
 {
     private static readonly FilterDefinitionBuilder<BsonDocument> F = Builders<BsonDocument>.Filter;
 
     public static FilterDefinition<BsonDocument> Replaceable(string tdql, string fingerprint, Instant now) =>
-        F.Eq(Leases.Tdql, tdql) & (F.Ne(Leases.Fingerprint, fingerprint) | Leases.ExpiredAt(now));
+        F.Eq(Leases.Tdql, tdql) & (F.Ne(Leases.Fingerprint, fingerprint) | (Leases.ExpiredAt(now) & F.Ne(Leases.Answered, true)));
 
     public async Task<IReadOnlyList<bool>> TryWriteAsync(IReadOnlyList<LeaseIntent> intents, Instant now, CancellationToken ct)
     {
