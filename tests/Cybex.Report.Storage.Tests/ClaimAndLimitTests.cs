@@ -96,7 +96,7 @@ public class ClaimAndLimitTests
     }
 
     [Fact]
-    public async Task An_expired_lease_is_claimed_again_and_a_finished_one_is_dropped()
+    public async Task An_expired_lease_is_claimed_again_and_a_finished_one_announces_its_owed_reply()
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
@@ -113,13 +113,16 @@ public class ClaimAndLimitTests
         // Work had begun under the stuck claim (its worker died): the re-claim is a second attempt.
         await mongo.Mongo.Leases.UpdateOneAsync(new BsonDocument(Leases.Tdql, stuck["_hash"]), new BsonDocument("$set", new BsonDocument(Leases.Started, true)));
 
-        var again = (await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None)).Claims;
+        var found = await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None);
 
-        var reclaimed = Assert.Single(again);
+        var reclaimed = Assert.Single(found.Claims);
         Assert.Equal(stuck["_hash"].AsString, reclaimed.TdqlHash);
         Assert.Equal(2, reclaimed.Attempt);
         Assert.DoesNotContain(taken, c => c.ClaimId == reclaimed.ClaimId);
-        Assert.Equal(1, await mongo.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        // The finished one's lease is its unsent nonce: announced again under its claim, not dropped.
+        var owed = Assert.Single(found.Replies);
+        Assert.Equal(done["_hash"].AsString, owed.TdqlHash);
+        Assert.Equal(2, await mongo.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
         Assert.Empty((await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(2), CancellationToken.None)).Claims);
     }
 
@@ -174,9 +177,12 @@ public class ClaimAndLimitTests
             { "expires", (Now - Duration.FromSeconds(1)).ToDateTimeUtc() }, { "attempt", 1 },
         });
 
+        // The lease stays (a live claimer could be about to claim under it) but blocks nobody: the next claim replaces it.
         Assert.Empty((await claims.ReclaimExpiredAsync(10, Duration.FromMinutes(5), CancellationToken.None)).Claims);
-        Assert.Equal(0, await mongo.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
-        Assert.Single(await store.WaitingAsync(10, CancellationToken.None));
+        var waiting = Assert.Single(await store.WaitingAsync(10, CancellationToken.None));
+        var claim = Assert.Single((await claims.ClaimBatchAsync([waiting], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
+        var lease = await mongo.Mongo.Leases.Find(FilterDefinition<BsonDocument>.Empty).SingleAsync();
+        Assert.Equal(Leases.Id(claim.ClaimId), lease[Leases.ClaimId].AsString);
     }
 
     [Fact]

@@ -92,7 +92,8 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
     }
 
     /// <summary>
-    /// Removes the leases of claims whose TDQL has gone meanwhile, and only those. A lost claim's lease may have
+    /// Removes the leases of claims whose TDQL has gone meanwhile or has another lease beside (a store without the
+    /// unique index let a second lease in), and only those. A lost claim's lease may have
     /// displaced the lease of the claimer that moved the TDQL (one whose lease had expired, or was written for another
     /// waiting state), and is then the only one the TDQL has: kept, it is taken over once it expires where the TDQL is
     /// processing, replaced by the next claim where it waits, and where it has finished it stands for the nonce still
@@ -101,7 +102,8 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
     private async Task DropLostAsync(IReadOnlyList<Claim> lost, CancellationToken ct)
     {
         var progress = await port.ProgressAsync(lost.Select(c => c.TdqlHash).ToList(), ct);
-        var drop = lost.Where(c => !progress.ContainsKey(c.TdqlHash)).Select(c => c.ClaimId).ToList();
+        var others = await port.LeasedByOthersAsync(lost, ct);
+        var drop = lost.Where(c => !progress.ContainsKey(c.TdqlHash) || others.Contains(c.TdqlHash)).Select(c => c.ClaimId).ToList();
         if (drop.Count > 0) await port.DeleteClaimsAsync(drop, ct);
     }
 

@@ -36,6 +36,9 @@ public interface IClaimPort
     /// <summary>Deletes the lease <paramref name="match"/> names; false when there was none.</summary>
     Task<bool> TryDeleteAsync(LeaseMatch match, CancellationToken ct);
 
+    /// <summary>Which of these claims' TDQLs have a lease of another claim too (a store that enforces no unique index may hold two).</summary>
+    Task<IReadOnlySet<string>> LeasedByOthersAsync(IReadOnlyCollection<Claim> claims, CancellationToken ct);
+
     /// <summary>Deletes the leases of these claims (claims lost in a batch).</summary>
     Task DeleteClaimsAsync(IReadOnlyCollection<Guid> claims, CancellationToken ct);
 

@@ -54,6 +54,11 @@ public sealed class ClaimStore(MongoContext mongo, ILeaseWriter leaseWriter) : I
     public async Task<bool> TryDeleteAsync(LeaseMatch match, CancellationToken ct) =>
         (await mongo.Leases.DeleteOneAsync(Filter(match), ct)).DeletedCount == 1;
 
+    public async Task<IReadOnlySet<string>> LeasedByOthersAsync(IReadOnlyCollection<Claim> claims, CancellationToken ct) =>
+        (await mongo.Leases.Find(F.In(Leases.Tdql, claims.Select(c => c.TdqlHash)) & F.Nin(Leases.ClaimId, claims.Select(c => Leases.Id(c.ClaimId))))
+            .Project(Builders<BsonDocument>.Projection.Include(Leases.Tdql).Exclude("_id")).ToListAsync(ct))
+        .Select(l => l[Leases.Tdql].ToString()!).ToHashSet();
+
     public Task DeleteClaimsAsync(IReadOnlyCollection<Guid> claims, CancellationToken ct) =>
         mongo.Leases.DeleteManyAsync(F.In(Leases.ClaimId, claims.Select(Leases.Id)), ct);
 

@@ -129,6 +129,12 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
         return _leases.RemoveAll(l => Matches(l, match)) > 0;
     }
 
+    public async Task<IReadOnlySet<string>> LeasedByOthersAsync(IReadOnlyCollection<Claim> claims, CancellationToken ct)
+    {
+        await scheduler.Gate();
+        return _leases.Where(l => claims.Any(c => c.TdqlHash == l.Tdql) && claims.All(c => c.ClaimId != l.Claim)).Select(l => l.Tdql).ToHashSet();
+    }
+
     public async Task DeleteClaimsAsync(IReadOnlyCollection<Guid> claims, CancellationToken ct)
     {
         await scheduler.Gate();
