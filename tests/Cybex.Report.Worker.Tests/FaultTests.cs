@@ -32,11 +32,12 @@ public class FaultTests(ITestOutputHelper output)
         if (p.ExitCode != 0) throw new InvalidOperationException($"services.sh {command} failed: {p.StandardError.ReadToEnd()}");
     }
 
-    private static async Task<List<PendingQuery>> SubmitManyAsync(TestEnvironment env, int queries)
+    /// <summary>Distinct queries, numbered from <paramref name="first"/> on (the same number is the same TDQL).</summary>
+    private static async Task<List<PendingQuery>> SubmitManyAsync(TestEnvironment env, int queries, int first = 0)
     {
         var users = new[] { "alice", "bob", "carol" };
         var pending = new List<PendingQuery>();
-        for (var i = 0; i < queries; i++)
+        for (var i = first; i < first + queries; i++)
         {
             pending.Add(await env.Submitter.SubmitTextAsync(i % 4 == 0 ? "related" : "count", TestEnvironment.CountText(i + 1), env.UserId(users[i % 3]), CancellationToken.None));
         }
@@ -64,6 +65,13 @@ public class FaultTests(ITestOutputHelper output)
         var hashes = (await env.Mongo.ReportDb.Find(Builders<BsonDocument>.Filter.Exists("_hash") & Builders<BsonDocument>.Filter.Exists(Storage.Tdqls.TdqlFilters.MalformedField, false))
             .Project(Builders<BsonDocument>.Projection.Include("_hash").Exclude("_id")).ToListAsync()).Select(d => d["_hash"].AsString).ToList();
         Assert.Equal(hashes.Count, hashes.Distinct().Count());
+    }
+
+    /// <summary>No second nonce arrives at any query during a grace period after its first.</summary>
+    private static async Task AssertEachGotOneNonceAsync(List<PendingQuery> pending)
+    {
+        await Task.WhenAll(pending.Select(p => p.DrainAsync(TimeSpan.FromSeconds(2), CancellationToken.None)));
+        Assert.All(pending, p => Assert.Equal(1, p.NoncesReceived));
     }
 
     private static async Task AssertStillServingAsync(TestEnvironment env)
@@ -103,6 +111,117 @@ public class FaultTests(ITestOutputHelper output)
         await first.WaitForExitAsync();
         env.StartWorkerProcess(concurrency: 16);
     }, workerProcess: true);
+
+    /// <summary>Settings of a process that only sends replies.</summary>
+    private static void RepliesOnly(Dictionary<string, string?> s)
+    {
+        s["Worker:Watcher"] = "false";
+        s["Worker:ReportConsumer"] = "false";
+        s["Worker:QueryConsumer"] = "false";
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> done, TimeSpan timeout, string what)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!await done())
+        {
+            if (waited.Elapsed > timeout) Assert.Fail($"{what} did not happen within {timeout.TotalSeconds:F0} s");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>A worker process whose consumers are up (its /health/ready answers 200).</summary>
+    private static async Task<Process> StartReadyWorkerProcessAsync(TestEnvironment env, Action<Dictionary<string, string?>> tweak, TimeSpan timeout)
+    {
+        var health = FreePorts.Next();
+        var process = env.StartWorkerProcess(concurrency: 4, s =>
+        {
+            tweak(s);
+            s["Observability:HealthPort"] = health.ToString();
+        });
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await UntilAsync(async () =>
+        {
+            try
+            {
+                return (await http.GetAsync($"http://127.0.0.1:{health}{Health.HealthEndpoints.Ready}")).IsSuccessStatusCode;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, timeout, "a worker process's readiness");
+        return process;
+    }
+
+    private static async Task<long> ReadyCountAsync(TestEnvironment env) =>
+        (await new Storage.Status.ReportDbStatus(env.Mongo, env.Clock).SummaryAsync(CancellationToken.None)).ByStatus.GetValueOrDefault(Tdql.StatusReady);
+
+    [Fact]
+    public async Task Worker_killed_while_the_reply_queue_is_seconds_behind_the_leases_loses_nothing_once_another_starts()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        var before = await ReadyCountAsync(env);
+        // The reply queue exists and has lost its consumer: completions queue up while the leases of the answered
+        // TDQLs run out (4 s) and the watcher announces their owed replies again.
+        var replies = await StartReadyWorkerProcessAsync(env, RepliesOnly, TimeSpan.FromSeconds(60));
+        replies.Kill(entireProcessTree: true);
+        await replies.WaitForExitAsync();
+        var first = env.StartWorkerProcess(concurrency: 4, s => s["Worker:ReplyConsumer"] = "false");
+        var pending = await SubmitManyAsync(env, Queries / 2);
+        try
+        {
+            await UntilAsync(async () => await ReadyCountAsync(env) - before >= Queries / 2, TimeSpan.FromSeconds(120), "the first half's reports");
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            // Then a backlog of requests, and the kill in the middle of it.
+            pending.AddRange(await SubmitManyAsync(env, Queries - Queries / 2, first: Queries / 2));
+            await UntilAsync(async () => await ReadyCountAsync(env) - before >= Queries / 2 + Queries / 20, TimeSpan.FromSeconds(120), "the second half's first reports");
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+            env.StartWorkerProcess(concurrency: 16);
+
+            var waits = pending.Select(p => p.WaitAsync(TimeSpan.FromSeconds(240), CancellationToken.None)).ToList();
+            await AssertEveryQueryAnsweredOnceAsync(env, pending, waits);
+            await AssertEachGotOneNonceAsync(pending);
+            await AssertStillServingAsync(env);
+        }
+        finally
+        {
+            foreach (var p in pending) p.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_reply_cut_off_by_a_crash_goes_out_again_within_the_APIs_five_second_wait()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        env.StartWorkerProcess(concurrency: 4, s => s["Worker:ReplyConsumer"] = "false");
+        // The sender's connections are refused and it waits 5 s before each further one: the crash comes in between,
+        // with the reply taken and not sent.
+        var sender = env.StartWorkerProcess(concurrency: 4, s =>
+        {
+            RepliesOnly(s);
+            s["Api:ReplyAttempts"] = "3";
+            s["Api:ReplyRetryMilliseconds"] = "5000";
+        });
+        using var query = await env.Submitter.SubmitTextAsync("count", """{"data": "\"198.51.100.7\"", "sub_type": "\"ipv4\""}""", env.UserId("alice"), CancellationToken.None);
+        query.StopListening();
+        var taken = Builders<BsonDocument>.Filter.Eq(Leases.Tdql, query.TdqlHash) & Builders<BsonDocument>.Filter.Exists(Leases.SendingUntil);
+        await UntilAsync(async () => await env.Mongo.Leases.CountDocumentsAsync(taken) > 0, TimeSpan.FromSeconds(60), "the reply's take");
+
+        // A second reply consumer, ready before the crash, as in any deployment of more than one.
+        await StartReadyWorkerProcessAsync(env, RepliesOnly, TimeSpan.FromSeconds(9));
+
+        sender.Kill(entireProcessTree: true);
+        var sinceCrash = Stopwatch.StartNew();
+        query.StartListening();
+        Assert.True(await query.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None), "the reply did not go out within 5 s of its sender's crash");
+        output.WriteLine($"nonce sent {sinceCrash.Elapsed.TotalSeconds:F2} s after its sender's crash");
+        await query.DrainAsync(TimeSpan.FromSeconds(3), CancellationToken.None);
+        Assert.Equal(1, query.NoncesReceived);
+    }
 
     [Fact]
     public Task Broker_stopped_for_ten_seconds_loses_nothing() => RunAsync(async (_, _) =>
@@ -289,8 +408,7 @@ public class FaultTests(ITestOutputHelper output)
         {
             var waits = pending.Select(p => p.WaitAsync(TimeSpan.FromSeconds(240), CancellationToken.None)).ToList();
             await AssertEveryQueryAnsweredOnceAsync(env, pending, waits);
-            await Task.WhenAll(pending.Select(p => p.DrainAsync(TimeSpan.FromSeconds(2), CancellationToken.None)));
-            Assert.All(pending, p => Assert.Equal(1, p.NoncesReceived));
+            await AssertEachGotOneNonceAsync(pending);
             Assert.Equal(3, await env.Mongo.ReportDb.CountDocumentsAsync(Builders<BsonDocument>.Filter.Exists(Storage.Tdqls.TdqlFilters.MalformedField)));
         }
         finally
