@@ -32,6 +32,9 @@ public sealed class TestEnvironment : IAsyncDisposable
         Mongo = _databases.Mongo;
         PrivateKeyFile = Path.Combine(Path.GetTempPath(), id + ".pem");
         KeyPairs.WritePrivate(PrivateKeyFile, KeyPair.Value.Private);
+        TokenSecret = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        TokenSecretFile = Path.Combine(Path.GetTempPath(), id + ".jwt-secret");
+        File.WriteAllText(TokenSecretFile, TokenSecret + "\n");
         Fixture = FixtureFile.Load(Path.Combine(FixtureFile.SharedFixturesDirectory(), "small.json"));
         Clock = new FrozenClock(TahoeTime.FromEpochSeconds(Fixture.FrozenNow));
     }
@@ -43,6 +46,14 @@ public sealed class TestEnvironment : IAsyncDisposable
     public MongoContext Mongo { get; }
 
     public string PrivateKeyFile { get; }
+
+    /// <summary>The API's JWT secret of this environment, which the workers verify bus tokens with.</summary>
+    public string TokenSecret { get; }
+
+    public string TokenSecretFile { get; }
+
+    /// <summary>The token the API would have issued to a fixture user at login.</summary>
+    public string Token(string label) => ApiTokens.Issue(TokenSecret, UserId(label));
 
     /// <summary>The API's half of the pair (what <c>submit --public-key</c> reads).</summary>
     public static string PublicKeyPem => KeyPair.Value.Public;
@@ -69,6 +80,7 @@ public sealed class TestEnvironment : IAsyncDisposable
         settings["Bus:Host"] = RabbitHost;
         settings["Bus:RetryIntervalsMilliseconds:0"] = "50";
         settings["Mongo:CreateIndexes"] = "false";
+        settings["Queries:TokenSecretFile"] = TokenSecretFile;
         settings["Worker:LeaseSeconds"] = "4";
         settings["Worker:PollIdleMilliseconds"] = "200";
         settings["Worker:ShutdownTimeoutSeconds"] = "5";
@@ -129,5 +141,6 @@ public sealed class TestEnvironment : IAsyncDisposable
         await _databases.DisposeAsync();
         await BrokerQueues.DeleteAsync(Prefix);
         File.Delete(PrivateKeyFile);
+        File.Delete(TokenSecretFile);
     }
 }

@@ -209,20 +209,24 @@ public class CliTests
     }
 
     [Fact]
-    public async Task Submit_via_bus_waits_for_the_response_and_prints_the_report()
+    public async Task Submit_via_bus_with_the_users_token_prints_the_report_and_without_it_is_refused_by_a_worker_that_trusts_no_service()
     {
         await using var env = new TestEnvironment();
         await env.LoadFixtureAsync();
         await env.StartWorkerAsync(s => s["Worker:Watcher"] = "false");
         var pub = await KeyFileAsync(TestEnvironment.PublicKeyPem);
-
-        var (code, output, err) = await RunAsync(
+        string[] Submit(params string[] extra) =>
             ["submit", "--via", "bus", "--wait", "--type", "count", "--query", """{"sub_type":"ipv4","data":"203.0.113.45"}""", "--user", "alice@org-a.example",
-             "--public-key", pub, "--tahoe-db", env.Options.TahoeDatabase, "--identity-db", env.Options.IdentityDatabase, "--report-db", env.Options.ReportDatabase],
-            new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+             "--public-key", pub, "--tahoe-db", env.Options.TahoeDatabase, "--identity-db", env.Options.IdentityDatabase, "--report-db", env.Options.ReportDatabase, .. extra];
+        var broker = new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost };
+
+        var (code, output, err) = await RunAsync(Submit("--token", env.Token("alice")), broker);
+        var (bareCode, _, bareErr) = await RunAsync(Submit(), broker);
 
         Assert.True(code == 0, err);
         Assert.Equal(3, BsonDocument.Parse(output)["data"].ToInt32());
+        Assert.Equal(1, bareCode);
+        Assert.Contains("trusted service", bareErr);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Testing;
 using System.Text;
 using Cybex.Report.Contracts;
+using Cybex.Report.Worker.Querying;
 using Cybex.Report.Storage;
 using Cybex.Report.Domain.Tahoe;
 using Cybex.Report.Domain.Queries;
@@ -23,7 +24,11 @@ public class BusQueryTests : IAsyncLifetime
     {
         await _env.LoadFixtureAsync();
         // No watcher at all: an answer proves the bus path needs no poll.
-        var host = await _env.StartWorkerAsync(s => s["Worker:Watcher"] = "false");
+        var host = await _env.StartWorkerAsync(s =>
+        {
+            s["Worker:Watcher"] = "false";
+            s["Queries:TrustedPublishers:0"] = TrustedService;
+        });
         _services = host.Services;
     }
 
@@ -31,12 +36,20 @@ public class BusQueryTests : IAsyncLifetime
 
     private byte[] Encrypt(string text) => QueryCipher.FromPem(File.ReadAllText(_env.PrivateKeyFile)).Encrypt(Encoding.UTF8.GetBytes(text));
 
-    private async Task<Response<ReportReady, ReportRejected>> AskAsync(SubmitReportQuery query)
+    /// <summary>The broker user the tests connect as: the worker trusts it to name users by id.</summary>
+    private static readonly string TrustedService = Environment.GetEnvironmentVariable("RABBITMQ_USER") ?? "guest";
+
+    /// <param name="asTrusted">Sent with the validated <c>user_id</c> of the trusted broker user; else without one.</param>
+    private async Task<Response<ReportReady, ReportRejected>> AskAsync(SubmitReportQuery query, bool asTrusted = false)
     {
         using var scope = _services.CreateScope();
         var client = scope.ServiceProvider.GetRequiredService<IRequestClient<SubmitReportQuery>>();
-        return await client.GetResponse<ReportReady, ReportRejected>(query, timeout: RequestTimeout.After(s: 30));
+        return await client.GetResponse<ReportReady, ReportRejected>(query,
+            x => x.UseExecute(send => { if (asTrusted) Publisher.Sign(send, TrustedService); }), default, RequestTimeout.After(s: 30));
     }
+
+    /// <summary>A query as a user's client sends it: encrypted, with the token the API gave the user.</summary>
+    private SubmitReportQuery Query(string qtype, string text, string user) => new(qtype, Encrypt(text), true, Token: _env.Token(user));
 
     private const string Count = """{"data": "\"203.0.113.45\"", "sub_type": "\"ipv4\""}""";
 
@@ -46,7 +59,7 @@ public class BusQueryTests : IAsyncLifetime
     [InlineData("threatrank", """{"_hash": "\"6ee89b22ca5d165e12cd4ee680a3c2255c306994be4c67be0ecde550cf5899ac\""}""")]
     public async Task A_query_on_the_bus_is_answered_with_its_report_and_stored_as_the_api_would(string qtype, string text)
     {
-        var response = await AskAsync(new SubmitReportQuery(qtype, Encrypt(text), true, _env.UserId("alice")));
+        var response = await AskAsync(Query(qtype, text, "alice"));
 
         Assert.True(response.Is(out Response<ReportReady>? ready), response.Message is ReportRejected r ? r.Reason : "");
         var answer = ready!.Message;
@@ -65,7 +78,7 @@ public class BusQueryTests : IAsyncLifetime
     [Fact]
     public async Task The_same_query_delivered_twice_is_one_tdql_and_one_report()
     {
-        var query = new SubmitReportQuery("count", Encrypt(Count), true, _env.UserId("bob"));
+        var query = Query("count", Count, "bob");
         var first = await AskAsync(query);
         // Spoil the archive: a recomputation would now give another count.
         await _env.Mongo.Archive.DeleteManyAsync(new BsonDocument("itype", "event"));
@@ -87,28 +100,74 @@ public class BusQueryTests : IAsyncLifetime
         { "oversized", "more than the" },
         { "plain", "plain qdata is not accepted" },
         { "invalid qdata", "is not one of" },
-        { "not a user hash", "UserId is not a user's _hash" },
+        { "trusted, not a user hash", "UserId is not a user's _hash" },
+        { "bare user id", "accepted only from a trusted service" },
+        { "no user at all", "carries no user token" },
+        { "forged token", "signature does not verify" },
+        { "unsigned token", "the token is refused" },
+        { "expired token", "expired" },
+        { "another user's id", "another user than the token's" },
     };
 
     [Theory]
     [MemberData(nameof(Rejections))]
     public async Task A_query_that_cannot_be_answered_gets_a_rejection_with_its_reason(string kind, string expected)
     {
-        var alice = _env.UserId("alice");
+        var alice = Query("count", Count, "alice");
+        var eve = _env.UserId("carol");
         var query = kind switch
         {
-            "bad type" => new SubmitReportQuery("bogus", Encrypt(Count), true, alice),
-            "unknown user" => new SubmitReportQuery("count", Encrypt(Count), true, new string('9', 64)),
-            "another key" => new SubmitReportQuery("count", QueryCipher.FromPem(KeyPairs.Generate().PublicPem).Encrypt(Encoding.UTF8.GetBytes(Count)), true, alice),
-            "oversized" => new SubmitReportQuery("count", new byte[2 * 1024 * 1024], true, alice),
-            "plain" => new SubmitReportQuery("count", Encoding.UTF8.GetBytes(Count), false, alice),
-            "invalid qdata" => new SubmitReportQuery("count", Encrypt("""{"sub_type": "\"md5\""}"""), true, alice),
-            _ => new SubmitReportQuery("count", Encrypt(Count), true, "alice"),
+            "bad type" => alice with { QType = "bogus" },
+            "unknown user" => alice with { Token = ApiTokens.Issue(_env.TokenSecret, new string('9', 64)) },
+            "another key" => alice with { QData = QueryCipher.FromPem(KeyPairs.Generate().PublicPem).Encrypt(Encoding.UTF8.GetBytes(Count)) },
+            "oversized" => alice with { QData = new byte[2 * 1024 * 1024] },
+            "plain" => alice with { QData = Encoding.UTF8.GetBytes(Count), Encrypted = false },
+            "invalid qdata" => Query("count", """{"sub_type": "\"md5\""}""", "alice"),
+            "trusted, not a user hash" => alice with { Token = null, UserId = "alice" },
+            "bare user id" or "no user at all" => alice with { Token = null, UserId = kind == "bare user id" ? eve : null },
+            "forged token" => alice with { Token = ApiTokens.Issue(new string('x', 64), eve) },
+            "unsigned token" => alice with { Token = ApiTokens.Unsigned(eve) },
+            "expired token" => alice with { Token = ApiTokens.Issue(_env.TokenSecret, eve, expires: DateTime.UtcNow.AddMinutes(-5)) },
+            _ => alice with { UserId = eve },
         };
 
-        var response = await AskAsync(query);
+        var response = await AskAsync(query, asTrusted: kind == "trusted, not a user hash");
 
         Assert.True(response.Is(out Response<ReportRejected>? rejected), $"{kind}: answered as ready");
         Assert.Contains(expected, rejected!.Message.Reason);
+    }
+
+    [Fact]
+    public async Task A_trusted_service_may_name_the_user_by_id_and_the_report_is_that_users()
+    {
+        var response = await AskAsync(new SubmitReportQuery("count", Encrypt(Count), true, _env.UserId("bob")), asTrusted: true);
+
+        Assert.True(response.Is(out Response<ReportReady>? ready), response.Message is ReportRejected r ? r.Reason : "");
+        var tdql = (await new TdqlStore(_env.Mongo).FindAsync(ready!.Message.TdqlHash, CancellationToken.None))!.Tdql;
+        Assert.Equal(_env.UserId("bob"), tdql.UserId);
+    }
+
+    [Fact]
+    public async Task A_bus_query_equal_to_a_waiting_api_query_leaves_the_api_tdql_alone_and_takes_its_report()
+    {
+        // The API's TDQL of the same user, query and hour, still waiting: no watcher runs yet.
+        using var api = await _env.Submitter.SubmitTextAsync("count", Count, _env.UserId("alice"), CancellationToken.None);
+        var store = new TdqlStore(_env.Mongo);
+        var before = (await store.FindAsync(api.TdqlHash, CancellationToken.None))!.Tdql;
+
+        var asked = AskAsync(Query("count", Count, "alice"));
+        await Task.Delay(1000);
+        Assert.Equal(before.Socket, (await store.FindAsync(api.TdqlHash, CancellationToken.None))!.Tdql.Socket);
+        await _env.StartWorkerAsync();
+        var response = await asked;
+
+        Assert.True(await api.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None), "the API never got its nonce");
+        Assert.True(response.Is(out Response<ReportReady>? ready), response.Message is ReportRejected r ? r.Reason : "");
+        Assert.Equal(api.TdqlHash, ready!.Message.TdqlHash);
+        var after = (await store.FindAsync(api.TdqlHash, CancellationToken.None))!.Tdql;
+        Assert.Equal(before.Socket, after.Socket);
+        Assert.Equal(after.ReportId, ready.Message.ReportId);
+        await api.DrainAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+        Assert.Equal(1, api.NoncesReceived);
     }
 }

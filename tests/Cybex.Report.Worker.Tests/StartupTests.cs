@@ -56,9 +56,15 @@ public class StartupTests
         var file = Path.Combine(Path.GetTempPath(), $"{env.Prefix}bad.pem");
         if (kind == "not a key") await File.WriteAllTextAsync(file, "-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----\n");
         if (kind == "public key") await File.WriteAllTextAsync(file, KeyPairs.Generate().PublicPem);
+        await AssertStartStoppedNamingAsync(env, "Reports:PrivateKeyFile", file, expected);
+    }
+
+    /// <summary>The worker given <paramref name="file"/> as <paramref name="key"/> exits 2 with a line naming the file and the problem.</summary>
+    private static async Task AssertStartStoppedNamingAsync(TestEnvironment env, string key, string file, string expected)
+    {
         try
         {
-            var (code, stderr) = await RunWorkerAsync(env, s => s["Reports:PrivateKeyFile"] = file);
+            var (code, stderr) = await RunWorkerAsync(env, s => s[key] = file);
 
             Assert.Equal(2, code);
             Assert.Contains(file, stderr);
@@ -68,6 +74,17 @@ public class StartupTests
         {
             File.Delete(file);
         }
+    }
+
+    [Theory]
+    [InlineData("the API's default secret", "at least 32")]
+    [InlineData("missing", "cannot be read")]
+    public async Task A_token_secret_that_cannot_work_stops_the_start_naming_the_file(string kind, string expected)
+    {
+        await using var env = new TestEnvironment();
+        var file = Path.Combine(Path.GetTempPath(), $"{env.Prefix}bad.jwt-secret");
+        if (kind != "missing") await File.WriteAllTextAsync(file, "secret\n");
+        await AssertStartStoppedNamingAsync(env, "Queries:TokenSecretFile", file, expected);
     }
 
     [Fact]

@@ -37,6 +37,12 @@ public static class BenchRunner
         var prefix = databases.Name + "-";
         var settings = InProcessWorker.Settings(databases.Options, keyFile, prefix);
         settings["Worker:PollIdleMilliseconds"] = "1000";
+        // Bus queries carry user tokens as a client's would: the bench plays the API that issued them.
+        var tokenSecret = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var secretFile = Path.Combine(Path.GetTempPath(), databases.Name + ".jwt-secret");
+        await File.WriteAllTextAsync(secretFile, tokenSecret, ct);
+        settings["Queries:TokenSecretFile"] = secretFile;
+        var tokens = archive.UserHashes.ToDictionary(u => u.Key, u => ApiTokens.Issue(tokenSecret, u.Value));
         if (busHosts is not null) settings["Bus:Hosts:0"] = busHosts;
         var workers = new List<(Process Process, int MetricsPort)>();
         IBusControl? bus = null;
@@ -128,7 +134,7 @@ public static class BenchRunner
             {
                 if (requests is not null)
                 {
-                    var message = new SubmitReportQuery(q.Type, publicKey.Encrypt(System.Text.Encoding.UTF8.GetBytes(Canonical.Of(q.Qdata))), true, archive.UserHashes[q.User]);
+                    var message = new SubmitReportQuery(q.Type, publicKey.Encrypt(System.Text.Encoding.UTF8.GetBytes(Canonical.Of(q.Qdata))), true, Token: tokens[q.User]);
                     // Latency runs from the send to the response: there is no TDQL for a watcher to see first.
                     var timer = Stopwatch.StartNew();
                     var response = await requests.GetResponse<ReportReady, ReportRejected>(message, ct);
@@ -219,6 +225,7 @@ public static class BenchRunner
             }
             await BrokerQueues.DeleteAsync(prefix);
             File.Delete(keyFile);
+            File.Delete(secretFile);
         }
     }
 

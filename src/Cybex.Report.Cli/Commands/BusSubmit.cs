@@ -5,6 +5,7 @@ using Cybex.Report.Contracts;
 using Cybex.Report.Storage;
 using Cybex.Report.Domain.Tahoe;
 using Cybex.Report.Domain.Queries;
+using Cybex.Report.Worker.Querying;
 using MassTransit;
 using MongoDB.Bson;
 
@@ -13,19 +14,27 @@ namespace Cybex.Report.Cli.Commands;
 /// <summary><c>submit --via bus</c>: the query as a message, the answer as the response.</summary>
 public static class BusSubmit
 {
+    /// <summary>The broker user the CLI connects as, which RabbitMQ vouches for in each message's <c>user_id</c>.</summary>
+    public static string BrokerUser => Environment.GetEnvironmentVariable("RABBITMQ_USER") ?? "guest";
+
     public static IBusControl CreateBus() => Bus.Factory.CreateUsingRabbitMq(cfg =>
         cfg.Host(Environment.GetEnvironmentVariable("RABBITMQ_HOST") ?? "127.0.0.1",
             ushort.TryParse(Environment.GetEnvironmentVariable("RABBITMQ_PORT"), out var port) ? port : (ushort)5672,
             Environment.GetEnvironmentVariable("RABBITMQ_VHOST") ?? "/",
             h =>
             {
-                h.Username(Environment.GetEnvironmentVariable("RABBITMQ_USER") ?? "guest");
+                h.Username(BrokerUser);
                 h.Password(Environment.GetEnvironmentVariable("RABBITMQ_PASS") ?? "guest");
             }));
 
-    public static async Task<int> RunAsync(TdqlStore store, QueryCipher publicKey, string qtype, BsonValue qdata, string userId, bool wait, int timeout, string format, CancellationToken ct)
+    /// <param name="token">The user's token; without it the query names <paramref name="userId"/> as a trusted service does.</param>
+    public static async Task<int> RunAsync(TdqlStore store, QueryCipher publicKey, string qtype, BsonValue qdata, string userId, string? token, bool wait, int timeout,
+        string format, CancellationToken ct)
     {
-        var query = new SubmitReportQuery(qtype, publicKey.Encrypt(Encoding.UTF8.GetBytes(Canonical.Of(qdata))), true, userId);
+        var blob = publicKey.Encrypt(Encoding.UTF8.GetBytes(Canonical.Of(qdata)));
+        var query = token is null ? new SubmitReportQuery(qtype, blob, true, userId) : new SubmitReportQuery(qtype, blob, true, Token: token);
+        // Signed with the validated user_id: that is all a worker's trust in a bare UserId rests on.
+        void Sign(SendContext<SubmitReportQuery> send) => Publisher.Sign(send, BrokerUser);
         var bus = CreateBus();
         try
         {
@@ -43,7 +52,7 @@ public static class BusSubmit
             }
             if (!wait)
             {
-                await bus.Publish(query, ct);
+                await bus.Publish(query, Sign, ct);
                 Console.Error.WriteLine($"sent {qtype} query on the bus");
                 return 0;
             }
@@ -51,7 +60,7 @@ public static class BusSubmit
             Response<ReportReady, ReportRejected> response;
             try
             {
-                response = await client.GetResponse<ReportReady, ReportRejected>(query, ct);
+                response = await client.GetResponse<ReportReady, ReportRejected>(query, x => x.UseExecute(Sign), ct);
             }
             catch (RequestTimeoutException)
             {

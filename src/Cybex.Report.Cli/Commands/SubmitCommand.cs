@@ -25,6 +25,8 @@ public static class SubmitCommand
         var wait = CliOptions.Flag("--wait", "wait for the worker's reply and print the report");
         var timeout = CliOptions.Int("--timeout", 30, 1, 3600, "seconds to wait");
         var format = CliOptions.Choice("--format", "json", "report output", "json", "table");
+        var token = CliOptions.Text("--token", "JWT", "with --via bus: the user's CYBEX-P token (the API's login gives it); without it the query names the user by id, "
+            + "which a worker accepts only from a broker user it trusts (Queries:TrustedPublishers)");
         var databases = new DatabaseOptions();
         var command = new Command("submit",
             "--via tdql does what the CYBEX-P API does for POST /query: canonical qdata, qhash, encryption with the public key, a TDQL with socket and nonce in the "
@@ -32,33 +34,34 @@ public static class SubmitCommand
             + "(RabbitMQ from RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_USER, RABBITMQ_PASS, RABBITMQ_VHOST) and, with --wait, prints the report from the ReportReady "
             + "or ReportRejected response. Exit codes: 0 report ready, 1 report failed or no reply in time, 2 bad input, 3 database unreachable.")
         {
-            type, query, user, publicKey, via, wait, timeout, format,
+            type, query, user, publicKey, via, wait, timeout, format, token,
         };
         type.Required(command);
         query.Required(command);
         databases.AddTo(command);
         command.Validators.Add(r =>
         {
+            if (r.GetValue(token) is not null && r.GetValue(via) != "bus") r.AddError("--token goes with --via bus (the API authenticates TDQL queries itself)");
             if (r.GetValue(query) is { } text && !(PyJsonReader.TryParse(text, out var qdata) && qdata.IsBsonDocument)) r.AddError("--query is not a JSON object");
         });
         command.SetAction((r, ct) =>
         {
             PyJsonReader.TryParse(r.GetValue(query)!, out var qdata);
             var key = QueryCipher.FromPem(Common.ReadKeyFile(r.GetValue(publicKey)!, "public"));
-            return RunAsync(r.GetValue(type)!, qdata.AsBsonDocument, r.GetValue(user)!, key, r.GetValue(via)!, r.GetValue(wait), r.GetValue(timeout), r.GetValue(format)!,
-                databases.Context(r), ct);
+            return RunAsync(r.GetValue(type)!, qdata.AsBsonDocument, r.GetValue(user)!, r.GetValue(token), key, r.GetValue(via)!, r.GetValue(wait), r.GetValue(timeout),
+                r.GetValue(format)!, databases.Context(r), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string qtype, BsonDocument qdata, string email, QueryCipher publicKey, string via, bool wait, int timeout, string format,
+    private static async Task<int> RunAsync(string qtype, BsonDocument qdata, string email, string? token, QueryCipher publicKey, string via, bool wait, int timeout, string format,
         MongoContext mongo, CancellationToken ct)
     {
         await Common.PingAsync(mongo, ct);
 
         var userId = TahoeHash.User("cybexp_user", email);
         var store = new TdqlStore(mongo);
-        if (via == "bus") return await BusSubmit.RunAsync(store, publicKey, qtype, qdata, userId, wait, timeout, format, ct);
+        if (via == "bus") return await BusSubmit.RunAsync(store, publicKey, qtype, qdata, userId, token, wait, timeout, format, ct);
         using var pending = await new QuerySubmitter(store, publicKey, SystemClock.Instance).SubmitAsync(qtype, qdata, userId, ct);
         Console.Error.WriteLine($"submitted {qtype} query as {email}: TDQL {pending.TdqlHash}");
         if (!wait) return 0;

@@ -21,6 +21,18 @@ public sealed class QueryOptions
     [Range(0, 64 * 1024 * 1024)]
     public int MaxResponseDataBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// File holding the API's JWT secret (identity_db's <c>secret</c>), with which user tokens on bus queries are
+    /// verified as the API verifies them. Unset: only <see cref="TrustedPublishers"/> may ask, naming the user.
+    /// </summary>
+    public string? TokenSecretFile { get; set; }
+
+    /// <summary>
+    /// Broker users trusted to name the requesting user by id instead of sending the user's token (an internal
+    /// service). Checked against the <c>user_id</c> property, which RabbitMQ validates against the connection's user.
+    /// </summary>
+    public string[] TrustedPublishers { get; set; } = [];
+
     /// <summary>How long a query already being answered (by the watcher's path) is waited for before the response.</summary>
     [Range(1, 3600)]
     public int WaitForOtherClaimSeconds { get; set; } = 30;

@@ -23,10 +23,11 @@ namespace Cybex.Report.Worker.Querying;
 /// Answers a report query sent on the bus. The query is stored as the API stores it (a TDQL in report_db with the
 /// API's hash rule, so the same query from the same user in one UTC hour is one TDQL), claimed at once with a lease
 /// (no poll), and answered by the same report pipeline and guarantees; the response goes back on the bus. Nothing
-/// malformed escapes as an exception: it is answered with <see cref="ReportRejected"/>.
+/// malformed escapes as an exception: it is answered with <see cref="ReportRejected"/>. The requester is the user
+/// the query's token names (verified as the API verifies it), or, from a trusted service only, the user it names.
 /// </summary>
 public sealed class SubmitReportQueryConsumer(
-    TdqlStore store, ClaimProtocol claims, QueryAnswerer answerer, IIdentityReader identity, QueryKey key, IClock clock,
+    TdqlStore store, ClaimProtocol claims, QueryAnswerer answerer, IIdentityReader identity, UserTokens tokens, QueryKey key, IClock clock,
     WorkerMetrics metrics, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, ILogger<SubmitReportQueryConsumer> logger)
     : IConsumer<SubmitReportQuery>
 {
@@ -43,6 +44,12 @@ public sealed class SubmitReportQueryConsumer(
             await RejectAsync(context, refusal);
             return;
         }
+        var (user, unauthenticated) = await RequesterAsync(context);
+        if (user is null)
+        {
+            await RejectAsync(context, unauthenticated!, outcome: "unauthenticated");
+            return;
+        }
         byte[] plain;
         try
         {
@@ -53,7 +60,7 @@ public sealed class SubmitReportQueryConsumer(
             await RejectAsync(context, QueryRejectedException.TextOf("QueryDecodeError", e.Message));
             return;
         }
-        if (await identity.FindUserAsync(q.UserId, ct) is null)
+        if (await identity.FindUserAsync(user, ct) is null)
         {
             await RejectAsync(context, "User does not exist in identity db!");
             return;
@@ -62,12 +69,12 @@ public sealed class SubmitReportQueryConsumer(
         var qhash = Canonical.Sha256Hex(plain);
         var literal = PyBytesLiteral.Format(q.QData);
         var now = TahoeTime.ToEpochSeconds(clock.GetCurrentInstant());
-        var hash = TahoeHash.Tdql(q.QType, qhash, q.UserId, now);
+        var hash = TahoeHash.Tdql(q.QType, qhash, user, now);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["Tdql"] = hash });
 
         // The query as it would be written new, so one read finds both an earlier TDQL of the hour and which of
         // the new one's children report_db has already.
-        var (fresh, children) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, now, q.Encrypted, Tdql.StatusProcessing, TdqlSocket.Bus);
+        var (fresh, children) = TdqlDocuments.Build(q.QType, qhash, literal, user, now, q.Encrypted, Tdql.StatusProcessing, TdqlSocket.Bus);
         Tdql? existing;
         IReadOnlySet<string> present;
         try
@@ -78,6 +85,15 @@ public sealed class SubmitReportQueryConsumer(
         catch (MalformedTdqlException)
         {
             await RejectAsync(context, "the stored TDQL of this query is malformed; an operator must look at it", hash);
+            return;
+        }
+        if (existing is { Socket.IsBus: false })
+        {
+            // The API's own TDQL of the hour: its socket waits for its nonce, so it is never rewritten. Its answer is
+            // this query's answer; a redo of it is the API's to make.
+            if (!existing.IsFinished) await RespondWhenFinishedAsync(context, hash);
+            else if (q.Redo) await RejectAsync(context, "this hour's query was asked through the API: a redo of it must go through the API too", hash);
+            else await RespondAsync(context, existing);
             return;
         }
         if (existing is { IsFinished: true } && !q.Redo)
@@ -103,7 +119,7 @@ public sealed class SubmitReportQueryConsumer(
         {
             // A redo, or a TDQL the API left waiting: stored as the API first stores a TDQL (invalid), then claimed from
             // there, so no watcher takes it in between.
-            var (doc, redoChildren) = TdqlDocuments.Build(q.QType, qhash, literal, q.UserId, existing.Timestamp, q.Encrypted, Tdql.StatusInvalid, TdqlSocket.Bus);
+            var (doc, redoChildren) = TdqlDocuments.Build(q.QType, qhash, literal, user, existing.Timestamp, q.Encrypted, Tdql.StatusInvalid, TdqlSocket.Bus);
             await store.InsertTdqlAsync(doc, redoChildren, ct);
             claim = (await claims.ClaimBatchAsync([doc], Tdql.StatusInvalid, _lease, 1, ct)).Won.SingleOrDefault();
             claimed = StoredTdql.Parse(TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing }).Tdql);
@@ -138,10 +154,27 @@ public sealed class SubmitReportQueryConsumer(
         if (!ReportTypes.IsKnown(q.QType)) return $"Invalid query type = {TextLimits.Shorten(q.QType, 40)}!";
         if (q.QData is null || q.QData.Length == 0) return "qdata is empty";
         if (q.QData.Length > _options.MaxQdataBytes) return $"qdata is {q.QData.Length} bytes, more than the {_options.MaxQdataBytes} allowed (Queries:MaxQdataBytes)";
-        if (!TdqlHashes.IsValid(q.UserId)) return "UserId is not a user's _hash (64 lower-case hex characters)";
         if (!q.Encrypted && !_options.AllowPlain) return "plain qdata is not accepted on the bus: encrypt it with the report module's public key (or set Queries:AllowPlain for trusted publishers)";
         if (q.Encrypted && key.Cipher is null) return "this worker has no private key: encrypted queries cannot be answered";
         return null;
+    }
+
+    /// <summary>The user the query is for, or why the requester is not believed.</summary>
+    private async Task<(string? User, string? Refusal)> RequesterAsync(ConsumeContext<SubmitReportQuery> context)
+    {
+        var q = context.Message;
+        if (q.Token is { Length: > 0 } token)
+        {
+            var (user, refusal) = await tokens.VerifyAsync(token);
+            if (user is null) return (null, refusal);
+            return q.UserId is { Length: > 0 } named && named != user ? (null, "UserId names another user than the token's") : (user, null);
+        }
+        if (q.UserId is not { Length: > 0 } id) return (null, "the query carries no user token (Token)");
+        if (Publisher.Of(context) is not { } publisher || !_options.TrustedPublishers.Contains(publisher, StringComparer.Ordinal))
+        {
+            return (null, "a UserId without the user's token is accepted only from a trusted service (Queries:TrustedPublishers): send the user's token");
+        }
+        return TdqlHashes.IsValid(id) ? (id, null) : (null, "UserId is not a user's _hash (64 lower-case hex characters)");
     }
 
     private async Task RespondWhenFinishedAsync(ConsumeContext<SubmitReportQuery> context, string hash)
@@ -185,9 +218,9 @@ public sealed class SubmitReportQueryConsumer(
         await context.RespondAsync(new ReportReady(hash, reportId, status, report["current_page"].ToInt32(), report["next_page"].ToInt32(), data));
     }
 
-    private async Task RejectAsync(ConsumeContext<SubmitReportQuery> context, string reason, string? hash = null, string? reportId = null)
+    private async Task RejectAsync(ConsumeContext<SubmitReportQuery> context, string reason, string? hash = null, string? reportId = null, string outcome = "rejected")
     {
-        metrics.BusQuery("rejected");
+        metrics.BusQuery(outcome);
         // A failed report's text can quote the query's values: only refusals made before decryption are logged.
         if (reportId is null && hash is null) logger.LogInformation("Bus query rejected: {Reason}", reason);
         else logger.LogInformation("Bus query answered as failed (report {Report})", reportId);
