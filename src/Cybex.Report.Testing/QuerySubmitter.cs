@@ -50,9 +50,8 @@ public sealed class QuerySubmitter(TdqlStore store, QueryCipher? publicKey, IClo
         var encrypted = publicKey is not null;
         var blob = encrypted ? publicKey!.Encrypt(plain) : plain;
         var literal = PyBytesLiteral.Format(tamper is null ? blob : tamper(blob));
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listener = PendingQuery.Bind(0, listen: true);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         var nonce = RandomNumberGenerator.GetHexString(32, lowercase: true);
         var now = TahoeTime.ToEpochSeconds(clock.GetCurrentInstant());
         // The API binds all interfaces, so getsockname() reports 0.0.0.0; the worker maps it to its API host.
@@ -65,10 +64,11 @@ public sealed class QuerySubmitter(TdqlStore store, QueryCipher? publicKey, IClo
 public sealed record PreparedQuery(PendingQuery Pending, BsonDocument Tdql, IReadOnlyList<BsonDocument> Children);
 
 /// <summary>A submitted query whose nonce has not arrived yet. Dispose stops its listener.</summary>
-public sealed class PendingQuery(string tdqlHash, TcpListener listener, string nonce, DateTimeOffset submittedAt) : IDisposable
+public sealed class PendingQuery(string tdqlHash, Socket listener, string nonce, DateTimeOffset submittedAt) : IDisposable
 {
-    private TcpListener _listener = listener;
-    private readonly int _port = ((IPEndPoint)listener.LocalEndpoint).Port;
+    private Socket _listener = listener;
+    private Socket? _parked;
+    private readonly int _port = ((IPEndPoint)listener.LocalEndPoint!).Port;
 
     public string TdqlHash { get; } = tdqlHash;
 
@@ -86,10 +86,10 @@ public sealed class PendingQuery(string tdqlHash, TcpListener listener, string n
         {
             while (true)
             {
-                TcpClient client;
+                Socket client;
                 try
                 {
-                    client = await _listener.AcceptTcpClientAsync(cts.Token);
+                    client = await _listener.AcceptAsync(cts.Token);
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
                 {
@@ -97,10 +97,9 @@ public sealed class PendingQuery(string tdqlHash, TcpListener listener, string n
                     await Task.Delay(50, cts.Token);
                     continue;
                 }
-                using var _ = client;
+                await using var stream = new NetworkStream(client, ownsSocket: true);
                 var buffer = new byte[64];
                 var read = 0;
-                var stream = client.GetStream();
                 int n;
                 while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cts.Token)) > 0) read += n;
                 if (Encoding.ASCII.GetString(buffer, 0, read) == nonce)
@@ -125,16 +124,43 @@ public sealed class PendingQuery(string tdqlHash, TcpListener listener, string n
         }
     }
 
-    /// <summary>Takes the listener down, as an API that is briefly unavailable (connections are refused).</summary>
-    public void StopListening() => _listener.Stop();
+    /// <summary>
+    /// Takes the listener down, as an API that is briefly unavailable (connections are refused), but keeps its port:
+    /// a released port is the kernel's to hand to any process's next outgoing connection, and under load one of
+    /// 500 released for ten seconds was, so listening again failed with "address in use". A socket bound and not
+    /// listening refuses connections and holds the port; it is bound before the listener closes, so there is no gap.
+    /// </summary>
+    public void StopListening()
+    {
+        _parked ??= Bind(_port, listen: false);
+        _listener.Close();
+    }
 
     /// <summary>Listens again on the same port.</summary>
     public void StartListening()
     {
-        _listener = new TcpListener(IPAddress.Loopback, _port);
-        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _listener.Start();
+        if (_parked is null) return;
+        _parked.Listen();
+        (_listener, _parked) = (_parked, null);
     }
 
-    public void Dispose() => _listener.Stop();
+    public void Dispose()
+    {
+        _listener.Close();
+        _parked?.Close();
+    }
+
+    private const int SolSocket = 1, SoReusePort = 15;
+
+    /// <summary>A loopback socket on <paramref name="port"/> (0: any free one) that a second socket of this process may bind beside it.</summary>
+    internal static Socket Bind(int port, bool listen)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        // Linux's SO_REUSEPORT: the parked socket can bind while the listener still holds the port.
+        socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        if (listen) socket.Listen();
+        return socket;
+    }
 }

@@ -303,7 +303,7 @@ public class ClaimAndLimitTests
     }
 
     [Fact]
-    public async Task The_reply_of_a_claim_is_taken_once_while_its_sender_lives_and_only_after_its_report_is_marked()
+    public async Task The_reply_of_a_claim_is_taken_once_while_its_sender_lives_only_after_its_report_is_marked_and_only_for_its_socket()
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
@@ -312,12 +312,16 @@ public class ClaimAndLimitTests
         var (tdql, children) = Waiting("reply-once");
         await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
         var claim = Assert.Single((await claims.ClaimBatchAsync([tdql], Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
+        var socket = Tdql.Parse(tdql).Socket;
 
         var hold = Duration.FromSeconds(2);
-        Assert.Equal(ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None));
+        Assert.Equal(ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, socket, hold, CancellationToken.None));
         Assert.False(await claims.CommitAsync(claim.TdqlHash, Guid.NewGuid(), Duration.FromMinutes(5), CancellationToken.None));
         Assert.True(await claims.CommitAsync(claim.TdqlHash, claim.ClaimId, Duration.FromMinutes(5), CancellationToken.None));
-        var takes = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None)));
+        // A completion naming another socket (the attacker's port on the API host) takes nothing and changes nothing.
+        var forged = socket with { Port = socket.Port + 1 };
+        Assert.Equal(ReplyTake.OtherSocket, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, forged, hold, CancellationToken.None));
+        var takes = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, socket, hold, CancellationToken.None)));
 
         Assert.Single(takes, t => t == ReplyTake.Taken);
         Assert.All(takes.Where(t => t != ReplyTake.Taken), t => Assert.Equal(ReplyTake.Sending, t));
@@ -325,13 +329,13 @@ public class ClaimAndLimitTests
         clock.Advance(Duration.FromSeconds(1.5));
         Assert.True(await claims.HoldReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None));
         clock.Advance(Duration.FromSeconds(1.5));
-        Assert.Equal(ReplyTake.Sending, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None));
+        Assert.Equal(ReplyTake.Sending, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, socket, hold, CancellationToken.None));
         // A sender that died mid-send renews nothing: once its hold runs out, another delivery takes over.
         clock.Advance(Duration.FromSeconds(2.5));
-        Assert.Equal(ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None));
+        Assert.Equal(ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, socket, hold, CancellationToken.None));
         await claims.ReplyDoneAsync(claim.TdqlHash, claim.ClaimId, CancellationToken.None);
         clock.Advance(Duration.FromSeconds(5));
-        Assert.Equal(ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, hold, CancellationToken.None));
+        Assert.Equal(ReplyTake.Gone, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, socket, hold, CancellationToken.None));
         Assert.Equal(0, await mongo.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
@@ -378,6 +382,6 @@ public class ClaimAndLimitTests
         var owed = Assert.Single(found.Replies);
         Assert.Equal((claim.TdqlHash, claim.ClaimId, report["_hash"].AsString, Tdql.StatusReady), (owed.TdqlHash, owed.ClaimId, owed.ReportId, owed.Status));
         // Renewed, so the reply consumer can still take it once.
-        Assert.Equal(ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Duration.FromSeconds(30), CancellationToken.None));
+        Assert.Equal(ReplyTake.Taken, await claims.TakeReplyAsync(claim.TdqlHash, claim.ClaimId, Tdql.Parse(tdql).Socket, Duration.FromSeconds(30), CancellationToken.None));
     }
 }

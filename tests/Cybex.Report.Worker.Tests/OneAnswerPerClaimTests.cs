@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Testing;
 using Cybex.Report.Contracts;
@@ -23,16 +25,23 @@ public class OneAnswerPerClaimTests(ITestOutputHelper output)
 {
     private static async Task<long> ReportsAsync(TestEnvironment env) => await env.Mongo.ReportDb.CountDocumentsAsync(new BsonDocument("itype", "report"));
 
+    /// <summary>A worker without a watcher, and one query of alice's that the test claims as a watcher would.</summary>
+    private static async Task<(IBus Bus, PendingQuery Pending, ClaimProtocol Claims, Claim Claim)> ClaimedQueryAsync(TestEnvironment env)
+    {
+        await env.LoadFixtureAsync();
+        var host = await env.StartWorkerAsync(s => s["Worker:Watcher"] = "false");
+        var pending = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(1), env.UserId("alice"), CancellationToken.None);
+        var claims = ClaimStore.Protocol(env.Mongo, env.Clock);
+        var claim = Assert.Single((await claims.ClaimBatchAsync(await new TdqlStore(env.Mongo).WaitingAsync(10, CancellationToken.None), Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
+        return (host.Services.GetRequiredService<IBus>(), pending, claims, claim);
+    }
+
     [Fact]
     public async Task Copies_of_one_request_and_a_request_nobody_claimed_send_one_nonce()
     {
         await using var env = new TestEnvironment();
-        await env.LoadFixtureAsync();
-        var host = await env.StartWorkerAsync(s => s["Worker:Watcher"] = "false");
-        var bus = host.Services.GetRequiredService<IBus>();
-        using var pending = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(1), env.UserId("alice"), CancellationToken.None);
-        var claims = ClaimStore.Protocol(env.Mongo, env.Clock);
-        var claim = Assert.Single((await claims.ClaimBatchAsync(await new TdqlStore(env.Mongo).WaitingAsync(10, CancellationToken.None), Duration.FromMinutes(5), 1, CancellationToken.None)).Won);
+        var (bus, pending, _, claim) = await ClaimedQueryAsync(env);
+        using var _ = pending;
         var request = new ReportRequested(claim.TdqlHash, claim.ClaimId, DateTimeOffset.UtcNow, claim.Attempt);
 
         // Three copies of the claimed request (each with a message id of its own, as a republish would have) and a
@@ -149,5 +158,49 @@ public class OneAnswerPerClaimTests(ITestOutputHelper output)
             Assert.NotNull(await store.FindReportAsync(tdql.ReportId, CancellationToken.None));
             p.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task Forged_completions_and_requests_neither_get_the_nonce_nor_drop_the_live_lease()
+    {
+        // A publisher who can read claim ids and nonces off the worker's queues: nothing it names is trusted beyond the
+        // claim's lease, which keeps the socket the claim was made for.
+        await using var env = new TestEnvironment();
+        var (bus, api, claims, claim) = await ClaimedQueryAsync(env);
+        using var _ = api;
+        var store = new TdqlStore(env.Mongo);
+        var t = Tdql.Parse(claim.Tdql!);
+        var nonce = t.Socket.Nonce;
+        // Past its commit check, as a consumer leaves the claim just before it stores the report.
+        Assert.True(await claims.CommitAsync(claim.TdqlHash, claim.ClaimId, Duration.FromMinutes(5), CancellationToken.None));
+        using var attacker = new TcpListener(IPAddress.Loopback, 0);
+        attacker.Start();
+        var attackerPort = ((IPEndPoint)attacker.LocalEndpoint).Port;
+        var stolen = Task.Run(async () => { using var c = await attacker.AcceptTcpClientAsync(); return true; });
+        var report = new BsonDocument { { "itype", "report" }, { "sub_type", "count" }, { "data", 99 }, { "_hash", new string('e', 64) } };
+        await env.Mongo.ReportDb.InsertOneAsync(report);
+
+        // The attacker's own port on the API host, with the real nonce; a socket the worker refuses; a request
+        // carrying the TDQL as ready, pointing at another report, with a refused host.
+        await bus.Publish(new ReportCompleted(claim.TdqlHash, report["_hash"].AsString, Tdql.StatusReady, DateTimeOffset.UtcNow, claim.ClaimId,
+            new ReplySocket("0.0.0.0", attackerPort, nonce)));
+        await bus.Publish(new ReportCompleted(claim.TdqlHash, report["_hash"].AsString, Tdql.StatusReady, DateTimeOffset.UtcNow, claim.ClaimId,
+            new ReplySocket("203.0.113.9", 40000, nonce)));
+        var forged = TdqlDocuments.Build(t.QType, t.QHash, t.QData, t.UserId, t.Timestamp, t.Encrypted, Tdql.StatusReady,
+            new TdqlSocket("203.0.113.9", 40000, nonce), report["_hash"].AsString).Tdql;
+        await bus.Publish(new ReportRequested(claim.TdqlHash, claim.ClaimId, DateTimeOffset.UtcNow, 1, forged.ToBson()));
+        await Task.Delay(2000);
+        // The watcher's request, as it would have published it.
+        await bus.Publish(new ReportRequested(claim.TdqlHash, claim.ClaimId, DateTimeOffset.UtcNow, 1, claim.Tdql!.ToBson()));
+
+        Assert.True(await api.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None), "the API never got its nonce");
+        await api.DrainAsync(TimeSpan.FromSeconds(2), CancellationToken.None);
+        Assert.Equal(1, api.NoncesReceived);
+        Assert.False(stolen.IsCompleted, "the attacker's port was connected to");
+        var done = (await store.FindAsync(claim.TdqlHash, CancellationToken.None))!.Tdql;
+        Assert.Equal(Tdql.StatusReady, done.Status);
+        Assert.NotEqual(report["_hash"].AsString, done.ReportId);
+        Assert.Equal(0, await env.Mongo.Leases.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Equal(0, await env.Mongo.UndeliveredReplies.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 }

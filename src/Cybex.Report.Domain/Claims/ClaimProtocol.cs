@@ -22,6 +22,17 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
             System.Text.Encoding.ASCII.GetBytes(string.Join(",", tdql["_ref"].AsBsonArray.Select(v => v.AsString)))))[..32];
 
     /// <summary>
+    /// Names the socket a claim's reply goes to, kept on its lease: a completion is only ever a claim's to send to
+    /// that socket, whatever the message says. A digest, so the lease collection holds no nonce.
+    /// </summary>
+    public static string SocketKey(TdqlSocket socket) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{socket.Host}\n{socket.Port}\n{socket.Nonce}")))[..32];
+
+    private static LeaseIntent Intent(Claim claim, BsonDocument tdql, Instant expires) =>
+        new(claim, Fingerprint(tdql), expires, SocketKey(Tdql.Parse(tdql).Socket));
+
+    /// <summary>
     /// How long after its claim a finished TDQL's lease is kept while its reply is owed: the watcher announces the
     /// completion again each time the lease expires (a completion lost with a crashed or cut-off consumer), then
     /// gives up and records it. Far past the API's 5 s wait, but a client that waits longer still gets its nonce.
@@ -43,7 +54,7 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
     {
         if (waiting.Count == 0) return new ClaimBatch([], []);
         var now = clock.GetCurrentInstant();
-        var intents = waiting.Select(w => (Doc: w, Lease: new LeaseIntent(new Claim(w["_hash"].AsString, _newClaimId(), now, 1), Fingerprint(w), now + lease))).ToList();
+        var intents = waiting.Select(w => (Doc: w, Lease: Intent(new Claim(w["_hash"].AsString, _newClaimId(), now, 1), w, now + lease))).ToList();
         var leased = await port.TryWriteLeasesAsync(intents.Select(i => i.Lease).ToList(), now, ct);
         var won = new ConcurrentBag<Claim>();
         var failed = new ConcurrentBag<(string, Exception)>();
@@ -85,7 +96,7 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
     {
         var now = clock.GetCurrentInstant();
         var claim = new Claim(processing["_hash"].AsString, _newClaimId(), now, 1);
-        if (!(await port.TryWriteLeasesAsync([new LeaseIntent(claim, Fingerprint(processing), now + lease)], now, ct))[0]) return null;
+        if (!(await port.TryWriteLeasesAsync([Intent(claim, processing, now + lease)], now, ct))[0]) return null;
         if (await port.TryCreateAsync(processing, absentChildren, ct)) return claim with { Tdql = processing };
         await DropLostAsync([claim], ct);
         return null;
@@ -136,14 +147,21 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
     /// <summary>
     /// Takes the one reply an answered claim owes, held for <paramref name="hold"/> (a live sender renews it with
     /// <see cref="HoldReplyAsync"/>): so a reply is sent at most once while its sender lives, and taken over soon
-    /// after a sender dies.
+    /// after a sender dies. Only for the socket the claim was made for: a completion naming another one (forged)
+    /// takes nothing and changes nothing.
     /// </summary>
-    public async Task<ReplyTake> TakeReplyAsync(string tdql, Guid claim, Duration hold, CancellationToken ct)
+    public async Task<ReplyTake> TakeReplyAsync(string tdql, Guid claim, TdqlSocket socket, Duration hold, CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
-        var match = new LeaseMatch(tdql, claim, Answered: true, SendingFreeAt: now);
+        var key = SocketKey(socket);
+        var match = new LeaseMatch(tdql, claim, Answered: true, SendingFreeAt: now, Socket: key);
         if (await port.TryUpdateAsync(match, new LeaseChange { SendingUntil = now + hold }, ct) is not null) return ReplyTake.Taken;
-        return await port.FindAsync(tdql, claim, ct) is { Answered: true } ? ReplyTake.Sending : ReplyTake.Gone;
+        return await port.FindAsync(tdql, claim, ct) switch
+        {
+            { Answered: true } l when l.Socket == key => ReplyTake.Sending,
+            { Answered: true } => ReplyTake.OtherSocket,
+            _ => ReplyTake.Gone,
+        };
     }
 
     /// <summary>Keeps a reply taken while its sender still works on it; false when it is no longer this claim's.</summary>
@@ -165,6 +183,8 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
 
     /// <summary>Records a reply given up because the API had gone.</summary>
     public Task RecordUndeliveredAsync(UndeliveredReply reply, CancellationToken ct) => port.RecordUndeliveredAsync(reply, clock.GetCurrentInstant(), ct);
+
+    private static string? KeyOf(TdqlProgress progress) => progress.Socket is { } socket ? SocketKey(socket) : null;
 
     /// <summary>The text a claim past the attempt limit fails its query with, or null while attempts remain.</summary>
     public static string? GiveUpText(HeldLease held, int maxAttempts) =>
@@ -199,7 +219,8 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
                 // the lease's claim owns the reply and announces it again, until the grace has passed.
                 if (now - l.ClaimedAt < AnsweredGrace(lease))
                 {
-                    if (await port.TryUpdateAsync(LeaseMatch.Exactly(l), new LeaseChange { Expires = now + lease, Answered = true }, ct) is not null)
+                    var owedTo = new LeaseChange { Expires = now + lease, Answered = true, Socket = KeyOf(finished) };
+                    if (await port.TryUpdateAsync(LeaseMatch.Exactly(l), owedTo, ct) is not null)
                     {
                         owed.Add(new OwedReply(l.Tdql, claimId, finished.ReportId!, finished.Status!));
                     }
@@ -223,8 +244,10 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
         {
             var attempt = l.Attempt + (l.Started ? 1 : 0);
             var claim = new Claim(l.Tdql, _newClaimId(), now, attempt);
-            // Exactly as read: a holder that renewed or committed since keeps its claim.
-            if (await port.TryUpdateAsync(LeaseMatch.Exactly(l), new LeaseChange { TakeOver = claim, Expires = now + lease }, ct) is not null) claims.Add(claim);
+            // Exactly as read: a holder that renewed or committed since keeps its claim. The socket is the TDQL's as
+            // read now: the lease may be a lost claimer's, written for a state of the TDQL that a redo replaced.
+            var takeOver = new LeaseChange { TakeOver = claim, Expires = now + lease, Socket = KeyOf(progress[l.Tdql]) };
+            if (await port.TryUpdateAsync(LeaseMatch.Exactly(l), takeOver, ct) is not null) claims.Add(claim);
         }
         return new Reclaimed(claims, owed);
     }

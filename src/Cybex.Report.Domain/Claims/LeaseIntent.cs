@@ -6,4 +6,6 @@ namespace Cybex.Report.Domain.Claims;
 /// <param name="Fingerprint">Names the waiting state the claim is for (its edges as read): a lease of an earlier
 /// state (before an API redo or a requeue) is stale and may be replaced; a live lease of the same state belongs to a
 /// watcher claiming the same TDQL right now.</param>
-public sealed record LeaseIntent(Claim Claim, string Fingerprint, Instant Expires);
+/// <param name="Socket">Where the claim's reply goes (<see cref="ClaimProtocol.SocketKey"/> of the TDQL's socket as
+/// claimed): a completion that names any other socket is not this claim's to send.</param>
+public sealed record LeaseIntent(Claim Claim, string Fingerprint, Instant Expires, string Socket);

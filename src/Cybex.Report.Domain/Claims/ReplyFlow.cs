@@ -1,3 +1,4 @@
+using Cybex.Report.Domain.Tahoe;
 using NodaTime;
 
 namespace Cybex.Report.Domain.Claims;
@@ -14,20 +15,16 @@ public sealed class ReplyFlow(ClaimProtocol claims, Duration hold)
 
     /// <summary>
     /// Takes the claim's reply, pausing while another delivery of it holds it: once that one is done the reply is
-    /// gone; should its process have died, its hold runs out and this delivery takes over. False when there is
-    /// nothing to send.
+    /// gone; should its process have died, its hold runs out and this delivery takes over.
+    /// <see cref="ReplyTake.Gone"/> when there is nothing to send, <see cref="ReplyTake.OtherSocket"/> when the claim
+    /// is not for <paramref name="socket"/>.
     /// </summary>
-    public async Task<bool> TakeAsync(string tdql, Guid claim, Func<Task> pause, CancellationToken ct)
+    public async Task<ReplyTake> TakeAsync(string tdql, Guid claim, TdqlSocket socket, Func<Task> pause, CancellationToken ct)
     {
         while (true)
         {
-            switch (await claims.TakeReplyAsync(tdql, claim, hold, ct))
-            {
-                case ReplyTake.Taken:
-                    return true;
-                case ReplyTake.Gone:
-                    return false;
-            }
+            var take = await claims.TakeReplyAsync(tdql, claim, socket, hold, ct);
+            if (take != ReplyTake.Sending) return take;
             await pause();
         }
     }

@@ -11,4 +11,7 @@ public enum ReplyTake
 
     /// <summary>Nothing to send under this claim: already sent, superseded, or never answered.</summary>
     Gone,
+
+    /// <summary>The claim's lease was made for another socket: the message is forged or mangled, and nothing is touched.</summary>
+    OtherSocket,
 }

@@ -30,7 +30,9 @@ public sealed class ReportRequestFlow(QueryAnswerer answerer, ClaimProtocol clai
     /// <summary>Begins work under the claim: null when it is not the TDQL's live lease (duplicate, stale or unclaimed).</summary>
     public Task<HeldLease?> BeginAsync(string tdql, Guid claim, CancellationToken ct) => claims.HoldAsync(tdql, claim, lease, ct);
 
-    /// <param name="carried">The TDQL the request carries, already checked; null to read the stored one.</param>
+    /// <param name="carried">The TDQL the request carries, already checked; null to read the stored one. Used only
+    /// while processing, as every claim leaves it: a finished copy would be re-announced without a write, so no
+    /// compare-and-set would ever check it against the store.</param>
     public async Task<RequestOutcome> AnswerAsync(string tdql, Guid claim, HeldLease held, StoredTdql? carried, CancellationToken ct)
     {
         // The lease's own count is the truth: a message cannot talk its way past the limit.
@@ -40,7 +42,7 @@ public sealed class ReportRequestFlow(QueryAnswerer answerer, ClaimProtocol clai
         try
         {
             // A redelivery after the store reads what was stored instead of answering from the copy it carries.
-            result = !held.Answered && carried is not null
+            result = !held.Answered && carried is { Tdql.Status: Tdql.StatusProcessing }
                 ? await answerer.AnswerAsync(carried, Commit, giveUp, ct)
                 : await answerer.AnswerAsync(tdql, Commit, giveUp, ct);
         }

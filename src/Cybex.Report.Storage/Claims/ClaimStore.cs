@@ -35,13 +35,19 @@ public sealed class ClaimStore(MongoContext mongo, ILeaseWriter leaseWriter) : I
     public async Task<IReadOnlyDictionary<string, TdqlProgress>> ProgressAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
     {
         var docs = await mongo.ReportDb.Find(TdqlFilters.Among(hashes))
-            .Project(Builders<BsonDocument>.Projection.Include("_hash").Include("data.status").Include("data.report_id").Exclude("_id")).ToListAsync(ct);
+            .Project(Builders<BsonDocument>.Projection.Include("_hash").Include("data.status").Include("data.report_id").Include("data.socket").Exclude("_id"))
+            .ToListAsync(ct);
         return docs.Where(t => t["_hash"].IsString).GroupBy(t => t["_hash"].AsString)
-            .ToDictionary(g => g.Key, g => new TdqlProgress(First(g.First(), "status"), First(g.First(), "report_id")));
+            .ToDictionary(g => g.Key, g => new TdqlProgress(Text(Data(g.First()), "status"), Text(Data(g.First()), "report_id"), Socket(Data(g.First()))));
 
-        // A TDQL is hostile input: a field that is not a list of strings reads as unknown.
-        static string? First(BsonDocument t, string key) =>
-            t.GetValue("data", BsonNull.Value) is BsonDocument data && data.GetValue(key, BsonNull.Value) is BsonArray { Count: > 0 } a && a[0].IsString ? a[0].AsString : null;
+        // A TDQL is hostile input: a field that is not what the API writes reads as unknown.
+        static BsonDocument? Data(BsonDocument t) => t.GetValue("data", BsonNull.Value) as BsonDocument;
+        static BsonValue? First(BsonDocument? d, string key) => d?.GetValue(key, BsonNull.Value) is BsonArray { Count: > 0 } a ? a[0] : null;
+        static string? Text(BsonDocument? d, string key) => First(d, key) is BsonString s ? s.Value : null;
+        static TdqlSocket? Socket(BsonDocument? d) =>
+            First(d, "socket") is BsonDocument s && Text(s, "host") is { } host && First(s, "port") is { IsInt32: true } or { IsInt64: true } && Text(s, "nonce") is { } nonce
+                ? new TdqlSocket(host, (int)Math.Clamp(First(s, "port")!.ToInt64(), -1, int.MaxValue), nonce)
+                : null;
     }
 
     public Task<IReadOnlyList<bool>> TryWriteLeasesAsync(IReadOnlyList<LeaseIntent> intents, Instant now, CancellationToken ct) =>
@@ -91,6 +97,7 @@ public sealed class ClaimStore(MongoContext mongo, ILeaseWriter leaseWriter) : I
             ? F.Eq("_id", read.Id) & (read.Version == 0 ? F.Exists(Leases.Version, false) : F.Eq(Leases.Version, read.Version))
             : Leases.Of(m.Tdql, m.Claim!.Value);
         if (m.Answered) filter &= F.Eq(Leases.Answered, true);
+        if (m.Socket is { } socket) filter &= F.Eq(Leases.Socket, socket);
         if (m.SendingFreeAt is { } free) filter &= F.Exists(Leases.SendingUntil, false) | F.Lt(Leases.SendingUntil, free.ToDateTimeUtc());
         return filter;
     }
@@ -103,6 +110,7 @@ public sealed class ClaimStore(MongoContext mongo, ILeaseWriter leaseWriter) : I
         if (c.Answered is { } answered) update = update.Set(Leases.Answered, answered);
         if (c.SendingUntil is { } until) update = update.Set(Leases.SendingUntil, until.ToDateTimeUtc());
         if (c.Error is { } error) update = update.Set(Leases.LastError, error);
+        if (c.Socket is { } socket) update = update.Set(Leases.Socket, socket);
         if (c.TakeOver is { } claim)
         {
             update = update.Set(Leases.ClaimId, Leases.Id(claim.ClaimId)).Set(Leases.Claimed, claim.ClaimedAt.ToDateTimeUtc())

@@ -14,6 +14,8 @@ public static class Leases
     public const string Tdql = "tdql";
     public const string ClaimId = "claim";
     public const string Fingerprint = "fp";
+    /// <summary>The key of the socket the claim was made for: only a reply to it is the claim's to send.</summary>
+    public const string Socket = "socket";
     public const string Claimed = "claimed";
     public const string Expires = "expires";
     /// <summary>Moved on by every write, so a write made on a lease as read fails once anyone has written it since.</summary>
@@ -40,7 +42,7 @@ public static class Leases
 
     /// <summary>A new claim's lease: every field set, nothing of an earlier lease of the same TDQL kept.</summary>
     public static UpdateDefinition<BsonDocument> Fresh(LeaseIntent i) => Builders<BsonDocument>.Update
-        .Set(Tdql, i.Claim.TdqlHash).Set(ClaimId, Id(i.Claim.ClaimId)).Set(Fingerprint, i.Fingerprint)
+        .Set(Tdql, i.Claim.TdqlHash).Set(ClaimId, Id(i.Claim.ClaimId)).Set(Fingerprint, i.Fingerprint).Set(Socket, i.Socket)
         .Set(Claimed, i.Claim.ClaimedAt.ToDateTimeUtc()).Set(Expires, i.Expires.ToDateTimeUtc())
         .Set(Attempt, i.Claim.Attempt).Set(Started, false).Set(Answered, false).Unset(LastError).Unset(SendingUntil).Inc(Version, 1L);
 
@@ -64,6 +66,7 @@ public static class Leases
             d.GetValue(Attempt, BsonNull.Value) is { IsNumeric: true } a ? (int)Math.Clamp(a.ToInt64(), 1, 1000) : 1,
             d.GetValue(Started, BsonNull.Value) is not BsonBoolean { Value: false },
             d.GetValue(Answered, BsonNull.Value) is BsonBoolean { Value: true },
-            error.IsString ? error.AsString : null);
+            error.IsString ? error.AsString : null,
+            d.GetValue(Socket, BsonNull.Value) is BsonString k ? k.Value : null);
     }
 }

@@ -136,13 +136,14 @@ public sealed class ClaimSimulation
         _clock.Advance(by);
     }
 
-    /// <summary>The rough phase's faults: a clock jump, an API redo, an actor killed (and another started).</summary>
+    /// <summary>The rough phase's faults: a clock jump, an API redo, a forged message, an actor killed (and another started).</summary>
     private void Disturb()
     {
         var roll = _random.NextDouble();
         if (roll < 0.05) Advance(Duration.FromMilliseconds(_random.Next(15_000)));
         else if (roll < 0.25) Advance(Duration.FromMilliseconds(_random.Next(500)));
         if (_random.NextDouble() < 0.01) Redo();
+        if (_random.NextDouble() < 0.02) Forge();
         if (_random.NextDouble() < 0.02)
         {
             var victim = _actors.Keys.ElementAt(_random.Next(_actors.Count));
@@ -153,6 +154,29 @@ public sealed class ClaimSimulation
             _actors.Remove(victim);
             Start(kind);
         }
+    }
+
+    /// <summary>Where a forger wants nonces sent: no TDQL ever names it, so a reply to it is a violation.</summary>
+    private static readonly TdqlSocket Forged = new("0.0.0.0", 39999, "forged");
+
+    /// <summary>
+    /// A publisher who read a live claim id off a queue: a completion naming its own socket, or a request carrying
+    /// the TDQL as finished with its own socket.
+    /// </summary>
+    private void Forge()
+    {
+        var leases = _store.Leases;
+        if (leases.Count == 0 || leases[_random.Next(leases.Count)] is not { ClaimId: { } claim } lease) return;
+        if (_random.Next(2) == 0)
+        {
+            Publish(_completions, new Completion(lease.Tdql, claim, "", Forged));
+            Log($"forged completion of {Short(lease.Tdql)} under {Short(claim)}");
+            return;
+        }
+        var t = Tdql.Parse(_store.Tdqls[lease.Tdql]);
+        var finished = TdqlDocuments.Build(t.QType, t.QHash, t.QData, t.UserId, t.Timestamp, t.Encrypted, Tdql.StatusReady, Forged, t.ReportId).Tdql;
+        Publish(_requests, new Request(lease.Tdql, claim, StoredTdql.Parse(finished)));
+        Log($"forged request of {Short(lease.Tdql)} under {Short(claim)}, carried as ready");
     }
 
     /// <summary>The API's redo of one query: a new socket, status wait, the old report id kept, at most once a query.</summary>
@@ -270,7 +294,7 @@ public sealed class ClaimSimulation
             {
                 socket = stored.Tdql.Socket;
             }
-            if (socket is not null && await _reply.TakeAsync(completion.Tdql, completion.Claim, () => _scheduler.Gate(), CancellationToken.None))
+            if (socket is not null && await _reply.TakeAsync(completion.Tdql, completion.Claim, socket, () => _scheduler.Gate(), CancellationToken.None) == ReplyTake.Taken)
             {
                 var delivered = await SendAsync(completion.Tdql, socket);
                 Log($"{me} sent {socket.Nonce} of {Short(completion.Tdql)} under {Short(completion.Claim)}: {(delivered ? "taken" : "refused")}");
@@ -289,6 +313,7 @@ public sealed class ClaimSimulation
     private async Task<bool> SendAsync(string hash, TdqlSocket socket)
     {
         await _scheduler.Gate();
+        if (socket == Forged) _violation ??= $"a forged message's socket got the reply of {Short(hash)}";
         if (!_listening.Remove(socket.Nonce)) return false;
         _delivered[socket.Nonce] = _delivered.GetValueOrDefault(socket.Nonce) + 1;
         var t = Tdql.Parse(_store.Tdqls[hash]);

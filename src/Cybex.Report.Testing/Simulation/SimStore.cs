@@ -20,6 +20,7 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
         public required string Tdql;
         public required Guid Claim;
         public required string Fingerprint;
+        public required string Socket;
         public long Version;
         public Instant ClaimedAt;
         public Instant Expires;
@@ -29,7 +30,7 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
         public Instant? SendingUntil;
         public string? Error;
 
-        public Lease Read() => new(Id, Tdql, Claim, Version, ClaimedAt, Expires, Attempt, Started, Answered, Error);
+        public Lease Read() => new(Id, Tdql, Claim, Version, ClaimedAt, Expires, Attempt, Started, Answered, Error, Socket);
     }
 
     private readonly Dictionary<string, BsonDocument> _tdqls = [];
@@ -51,6 +52,8 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
     public bool HasLease(string tdql) => _leases.Any(l => l.Tdql == tdql);
 
     public int LeaseCount => _leases.Count;
+
+    public IReadOnlyList<Lease> Leases => _leases.Select(l => l.Read()).ToList();
 
     /// <summary>Writes a TDQL as the API does (a new one, or a redo replacing the old): no gate, the caller steps.</summary>
     public void PutTdql(BsonDocument tdql) => _tdqls[tdql["_hash"].AsString] = tdql;
@@ -82,7 +85,7 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
         return hashes.Where(_tdqls.ContainsKey).ToDictionary(h => h, h =>
         {
             var t = Tdql.Parse(_tdqls[h]);
-            return new TdqlProgress(t.Status, t.ReportId);
+            return new TdqlProgress(t.Status, t.ReportId, t.Socket);
         });
     }
 
@@ -96,7 +99,7 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
             if (held is not null) _leases.Remove(held);
             _leases.Add(new LeaseDoc
             {
-                Id = ++_nextLeaseId, Tdql = i.Claim.TdqlHash, Claim = i.Claim.ClaimId, Fingerprint = i.Fingerprint, Version = (held?.Version ?? 0) + 1,
+                Id = ++_nextLeaseId, Tdql = i.Claim.TdqlHash, Claim = i.Claim.ClaimId, Fingerprint = i.Fingerprint, Socket = i.Socket, Version = (held?.Version ?? 0) + 1,
                 ClaimedAt = i.Claim.ClaimedAt, Expires = i.Expires, Attempt = i.Claim.Attempt,
             });
             return true;
@@ -115,6 +118,7 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
         if (change.Answered is { } a) lease.Answered = a;
         if (change.SendingUntil is { } u) lease.SendingUntil = u;
         if (change.Error is { } error) lease.Error = error;
+        if (change.Socket is { } socket) lease.Socket = socket;
         if (change.TakeOver is { } claim)
         {
             (lease.Claim, lease.ClaimedAt, lease.Attempt, lease.Started, lease.Answered, lease.SendingUntil) = (claim.ClaimId, claim.ClaimedAt, claim.Attempt, false, false, null);
@@ -211,6 +215,7 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
             return false;
         }
         if (m.Answered && !l.Answered) return false;
+        if (m.Socket is { } socket && l.Socket != socket) return false;
         return m.SendingFreeAt is not { } free || l.SendingUntil is null || l.SendingUntil < free;
     }
 }

@@ -31,10 +31,24 @@ public sealed class ReplyConsumer(TdqlStore store, ReplyFlow flow, NonceSender s
         // claim's lease (taken below) says whether it is still owed. Only a completion without one reads the TDQL.
         var socket = message.Reply is { } r ? new TdqlSocket(r.Host, r.Port, r.Nonce) : await SocketOfAsync(message, ct);
         if (socket is null) return;
+        // Taken first, for the socket the claim was made for: a completion naming another one (forged, or mangled on
+        // the way) takes nothing, and whatever it names is never a reason to drop the claim's lease.
+        // Not cancellable: a broker hiccup must not cut a take or a send half-way (the redelivery would find it taken).
+        switch (await flow.TakeAsync(message.TdqlHash, message.ClaimId, socket, () => Task.Delay(Pause), CancellationToken.None))
+        {
+            case ReplyTake.OtherSocket:
+                metrics.Reply("other_socket");
+                logger.LogWarning("Completion for TDQL {Tdql} names another socket than its claim was made for; dropped, the claim's reply is still owed", message.TdqlHash);
+                return;
+            case ReplyTake.Gone:
+                metrics.Reply("duplicate");
+                logger.LogInformation("Reply for TDQL {Tdql} was already sent for this claim (or its claim is stale); not sent again", message.TdqlHash);
+                return;
+        }
         if (socket.IsBus)
         {
             // A bus query answered by the watcher's path (it claimed the TDQL first): its response went on the bus.
-            await flow.FinishAsync(message.TdqlHash, message.ClaimId, null, ct);
+            await flow.FinishAsync(message.TdqlHash, message.ClaimId, null, CancellationToken.None);
             return;
         }
         (string Host, int Port) target;
@@ -44,20 +58,14 @@ public sealed class ReplyConsumer(TdqlStore store, ReplyFlow flow, NonceSender s
         }
         catch (ReplyRefusedException e)
         {
+            // The TDQL's own socket (the lease says so) points where no reply may go: given up, and recorded.
             metrics.Reply("refused");
             logger.LogWarning("Reply for TDQL {Tdql} refused: {Reason}; the report stays readable", message.TdqlHash, e.Message);
-            await flow.FinishAsync(message.TdqlHash, message.ClaimId, null, ct);
+            await flow.FinishAsync(message.TdqlHash, message.ClaimId,
+                new UndeliveredReply(message.TdqlHash, NonceSender.Shorten(socket.Host), socket.Port, $"refused: {e.Message}"), CancellationToken.None);
             return;
         }
-        // Not cancellable: a broker hiccup must not cut a take or a send half-way (the redelivery would find it taken).
-        if (!await flow.TakeAsync(message.TdqlHash, message.ClaimId, () => Task.Delay(Pause), CancellationToken.None))
-        {
-            metrics.Reply("duplicate");
-            logger.LogInformation("Reply for TDQL {Tdql} was already sent for this claim (or its claim is stale); not sent again", message.TdqlHash);
-            return;
-        }
-        // Taken means this delivery is the claim's only one: a broker hiccup cancelling the consume must not cut it
-        // off half-way (a redelivery would find the reply taken). The sender's own timeouts bound it.
+        // Taken means this delivery is the claim's only one: the sender's own timeouts bound it.
         ReplyDelivery delivery;
         await using (new LeaseKeeper(token => flow.KeepAsync(message.TdqlHash, message.ClaimId, token), LeaseKeeper.Every(flow.Hold), "reply", message.TdqlHash, logger))
         {
