@@ -170,7 +170,7 @@ print_cluster_env() {
 }
 
 print_env() {
-  echo "export RABBITMQ_HOST=127.0.0.1 RABBITMQ_PORT=$RMQ_PORT RABBITMQ_USER=guest RABBITMQ_PASS=guest"
+  echo "export RABBITMQ_HOST=127.0.0.1 RABBITMQ_PORT=$RMQ_PORT RABBITMQ_USER=guest RABBITMQ_PASS=guest RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:$RMQ_MGMT_PORT/"
   echo "export MONGO_URL='mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true&serverMonitoringMode=poll'"
 }
 

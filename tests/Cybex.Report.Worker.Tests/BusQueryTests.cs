@@ -1,6 +1,7 @@
 using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Testing;
 using System.Text;
+using System.Text.Json.Nodes;
 using Cybex.Report.Contracts;
 using Cybex.Report.Worker.Querying;
 using Cybex.Report.Storage;
@@ -169,5 +170,47 @@ public class BusQueryTests : IAsyncLifetime
         Assert.Equal(after.ReportId, ready.Message.ReportId);
         await api.DrainAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
         Assert.Equal(1, api.NoncesReceived);
+    }
+
+    public static TheoryData<string> Malformed() => ["qData not base64", "qData a number", "encrypted a string", "the message a string", "a 100 000-deep envelope"];
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public async Task A_message_that_does_not_deserialize_is_rejected_with_a_reason_and_nothing_is_parked_in_error_or_skipped(string kind)
+    {
+        var good = new JsonObject { ["qType"] = "count", ["qData"] = Convert.ToBase64String(Encrypt(Count)), ["encrypted"] = true, ["token"] = _env.Token("alice") };
+        var message = kind switch
+        {
+            "qData not base64" => Modified(good, "qData", "%%% not base64 %%%"),
+            "qData a number" => Modified(good, "qData", 12345),
+            "encrypted a string" => Modified(good, "encrypted", "yes"),
+            "the message a string" => "\"count me\"",
+            _ => new string('[', 100_000) + new string(']', 100_000),
+        };
+        await using var amqp = await RawAmqp.ConnectAsync();
+        var replies = $"{_env.Prefix}raw-{Guid.NewGuid():N}";
+        await amqp.DeclareReplyQueueAsync(replies);
+        var requestId = Guid.NewGuid();
+
+        await amqp.PublishAsync("Cybex.Report.Contracts:SubmitReportQuery",
+            RawAmqp.Envelope("Cybex.Report.Contracts:SubmitReportQuery", message, RawAmqp.ResponseAddress(replies), requestId));
+
+        var reply = await amqp.NextAsync(replies, TimeSpan.FromSeconds(30));
+        Assert.True(reply is not null, $"{kind}: no response");
+        var envelope = JsonNode.Parse(reply)!;
+        Assert.Equal(requestId.ToString(), envelope["requestId"]!.GetValue<string>());
+        Assert.Contains("urn:message:Cybex.Report.Contracts:ReportRejected", envelope["messageType"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Contains("not a SubmitReportQuery", envelope["message"]!["reason"]!.GetValue<string>());
+        foreach (var parked in new[] { "_error", "_skipped" })
+        {
+            Assert.Equal(0u, await amqp.MessageCountAsync(_env.Prefix + SubmitReportQueryConsumerDefinition.Queue + parked));
+        }
+    }
+
+    private static string Modified(JsonObject query, string field, JsonNode value)
+    {
+        var copy = (JsonObject)query.DeepClone();
+        copy[field] = value;
+        return copy.ToJsonString();
     }
 }

@@ -1,5 +1,8 @@
+using Cybex.Report.Worker.Health;
 using Cybex.Report.Worker.Options;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Cybex.Report.Worker.Querying;
@@ -24,5 +27,10 @@ public sealed class SubmitReportQueryConsumerDefinition : ConsumerDefinition<Sub
         // Only database and broker faults get here (the consumer answers everything else): a retry finds the TDQL
         // already stored, or already answered, and never doubles it.
         endpointConfigurator.UseMessageRetry(r => r.Intervals(_bus.RetryIntervalsMilliseconds));
+        // What cannot be read as a query, or failed past the retries, is still answered; never parked in _error.
+        var rejecter = new UnanswerableQueryFilter(context.GetRequiredService<WorkerMetrics>(),
+            context.GetRequiredService<ILoggerFactory>().CreateLogger<SubmitReportQueryConsumer>());
+        endpointConfigurator.ConfigureError(e => e.UseFilter(rejecter));
+        endpointConfigurator.ConfigureDeadLetter(d => d.UseFilter(rejecter));
     }
 }
