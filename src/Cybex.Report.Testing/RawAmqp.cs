@@ -66,8 +66,8 @@ public sealed class RawAmqp : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Messages waiting on a queue; 0 when it was never declared.</summary>
-    public async Task<uint> MessageCountAsync(string queue)
+    /// <summary>Messages waiting on a queue; null when there is no such queue.</summary>
+    public async Task<uint?> MessageCountAsync(string queue)
     {
         // A passive declare of a missing queue closes its channel: ask on a throwaway one.
         await using var channel = await _connection.CreateChannelAsync();
@@ -77,7 +77,7 @@ public sealed class RawAmqp : IAsyncDisposable
         }
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
         {
-            return 0;
+            return null;
         }
     }
 

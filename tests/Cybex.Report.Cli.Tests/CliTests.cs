@@ -101,7 +101,8 @@ public class CliTests
             Assert.True(await pending.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
         }
         string[] databases = ["--tahoe-db", env.Options.TahoeDatabase, "--identity-db", env.Options.IdentityDatabase, "--report-db", env.Options.ReportDatabase];
-        var rabbit = $"http://{Environment.GetEnvironmentVariable("RABBITMQ_USER") ?? "guest"}:{Environment.GetEnvironmentVariable("RABBITMQ_PASS") ?? "guest"}@{TestEnvironment.RabbitHost}:15672";
+        var management = new Uri(Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_URL") ?? $"http://{TestEnvironment.RabbitHost}:15672/");
+        var rabbit = $"http://{Environment.GetEnvironmentVariable("RABBITMQ_USER") ?? "guest"}:{Environment.GetEnvironmentVariable("RABBITMQ_PASS") ?? "guest"}@{management.Authority}";
 
         // The broker's view: this worker's report queue, with its consumer (the management API's figures lag by
         // its statistics interval, 5 s by default).

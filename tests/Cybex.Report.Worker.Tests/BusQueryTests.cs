@@ -203,7 +203,7 @@ public class BusQueryTests : IAsyncLifetime
         Assert.Contains("not a SubmitReportQuery", envelope["message"]!["reason"]!.GetValue<string>());
         foreach (var parked in new[] { "_error", "_skipped" })
         {
-            Assert.Equal(0u, await amqp.MessageCountAsync(_env.Prefix + SubmitReportQueryConsumerDefinition.Queue + parked));
+            Assert.True((await amqp.MessageCountAsync(_env.Prefix + SubmitReportQueryConsumerDefinition.Queue + parked) ?? 0) == 0, $"{kind}: parked in {parked}");
         }
     }
 
@@ -212,5 +212,42 @@ public class BusQueryTests : IAsyncLifetime
         var copy = (JsonObject)query.DeepClone();
         copy[field] = value;
         return copy.ToJsonString();
+    }
+
+    [Fact]
+    public async Task A_response_address_that_asks_for_a_queue_bound_to_it_gets_the_response_and_nothing_is_declared()
+    {
+        await using var amqp = await RawAmqp.ConnectAsync();
+        var replies = $"{_env.Prefix}raw-{Guid.NewGuid():N}";
+        var stolen = $"{_env.Prefix}stolen-{Guid.NewGuid():N}";
+        await amqp.DeclareReplyQueueAsync(replies);
+        var query = new JsonObject { ["qType"] = "count", ["qData"] = Convert.ToBase64String(Encrypt(Count)), ["encrypted"] = true, ["token"] = _env.Token("alice") };
+        // MassTransit would declare the queue and bind it to the exchange the address names: every later response
+        // (or, with the worker's own exchanges named, its traffic) would land in a queue the requester reads.
+        var address = $"{RawAmqp.ResponseAddress(replies)}&bind=true&queue={stolen}";
+
+        await amqp.PublishAsync("Cybex.Report.Contracts:SubmitReportQuery",
+            RawAmqp.Envelope("Cybex.Report.Contracts:SubmitReportQuery", query.ToJsonString(), address, Guid.NewGuid()));
+
+        var reply = await amqp.NextAsync(replies, TimeSpan.FromSeconds(30));
+        Assert.NotNull(reply);
+        Assert.Contains("urn:message:Cybex.Report.Contracts:ReportReady", JsonNode.Parse(reply)!["messageType"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Null(await amqp.MessageCountAsync(stolen));
+    }
+
+    [Theory]
+    [InlineData("rabbitmq://elsewhere:5672/client-1?temporary=true", "rabbitmq://127.0.0.1:5672/client-1?temporary=true")]
+    [InlineData("rabbitmq://127.0.0.1:5672/client-1?temporary=true&bind=true&queue=mine", "rabbitmq://127.0.0.1:5672/client-1?temporary=true")]
+    [InlineData("rabbitmq://127.0.0.1:5672/client-1?durable=false&type=topic", "rabbitmq://127.0.0.1:5672/client-1")]
+    [InlineData("rabbitmq://127.0.0.1:5672/Cybex.Report.Contracts:ReportCompleted", null)]
+    [InlineData("rabbitmq://127.0.0.1:5672/p-report-reply", null)]
+    [InlineData("rabbitmq://127.0.0.1:5672/p-submit-report-query_error", null)]
+    [InlineData("rabbitmq://127.0.0.1:5672/amq.direct", null)]
+    [InlineData("queue:client-1", null)]
+    public void A_response_goes_only_to_a_requesters_endpoint_on_this_broker_without_parameters(string requested, string? expected)
+    {
+        var input = new Uri("rabbitmq://127.0.0.1:5672/p-submit-report-query");
+
+        Assert.Equal(expected, ReplyAddress.Of(new Uri(requested), input, "p-")?.ToString());
     }
 }

@@ -28,10 +28,11 @@ namespace Cybex.Report.Worker.Querying;
 /// </summary>
 public sealed class SubmitReportQueryConsumer(
     TdqlStore store, ClaimProtocol claims, QueryAnswerer answerer, IIdentityReader identity, UserTokens tokens, QueryKey key, IClock clock,
-    WorkerMetrics metrics, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, ILogger<SubmitReportQueryConsumer> logger)
+    WorkerMetrics metrics, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, IOptions<BusOptions> busOptions, ILogger<SubmitReportQueryConsumer> logger)
     : IConsumer<SubmitReportQuery>
 {
     private readonly QueryOptions _options = queryOptions.Value;
+    private readonly BusOptions _bus = busOptions.Value;
     private readonly Duration _lease = Duration.FromSeconds(workerOptions.Value.LeaseSeconds);
 
     public async Task Consume(ConsumeContext<SubmitReportQuery> context)
@@ -215,7 +216,7 @@ public sealed class SubmitReportQueryConsumer(
         var json = report["data"].ToJson(new MongoDB.Bson.IO.JsonWriterSettings { OutputMode = MongoDB.Bson.IO.JsonOutputMode.RelaxedExtendedJson });
         var data = Encoding.UTF8.GetByteCount(json) <= _options.MaxResponseDataBytes ? json : null;
         metrics.BusQuery("ready");
-        await context.RespondAsync(new ReportReady(hash, reportId, status, report["current_page"].ToInt32(), report["next_page"].ToInt32(), data));
+        await ReplyAsync(context, new ReportReady(hash, reportId, status, report["current_page"].ToInt32(), report["next_page"].ToInt32(), data));
     }
 
     private async Task RejectAsync(ConsumeContext<SubmitReportQuery> context, string reason, string? hash = null, string? reportId = null, string outcome = "rejected")
@@ -224,6 +225,23 @@ public sealed class SubmitReportQueryConsumer(
         // A failed report's text can quote the query's values: only refusals made before decryption are logged.
         if (reportId is null && hash is null) logger.LogInformation("Bus query rejected: {Reason}", reason);
         else logger.LogInformation("Bus query answered as failed (report {Report})", reportId);
-        await context.RespondAsync(new ReportRejected(reason, hash, reportId));
+        await ReplyAsync(context, new ReportRejected(reason, hash, reportId));
+    }
+
+    /// <summary>The response, to the requester's own reply endpoint only (<see cref="ReplyAddress"/>).</summary>
+    private async Task ReplyAsync<T>(ConsumeContext<SubmitReportQuery> context, T response) where T : class
+    {
+        if (ReplyAddress.Of(context.ResponseAddress, context.ReceiveContext.InputAddress, _bus.EndpointPrefix) is not { } address)
+        {
+            logger.LogWarning("Bus query answered nowhere: its response address is not a requester's reply endpoint");
+            return;
+        }
+        var endpoint = await context.GetSendEndpoint(address);
+        await endpoint.Send(response, send =>
+        {
+            send.RequestId = context.RequestId;
+            send.ConversationId = context.ConversationId;
+            send.InitiatorId = context.MessageId;
+        }, context.CancellationToken);
     }
 }

@@ -15,7 +15,7 @@ namespace Cybex.Report.Worker.Querying;
 /// would only pile up unanswered. The envelope is read leniently, top level only, so even a body too deep or too
 /// broken for the serializer gets its answer as long as it names where to send it.
 /// </summary>
-public sealed class UnanswerableQueryFilter(WorkerMetrics metrics, ILogger logger) : IFilter<ExceptionReceiveContext>, IFilter<ReceiveContext>
+public sealed class UnanswerableQueryFilter(WorkerMetrics metrics, string endpointPrefix, ILogger logger) : IFilter<ExceptionReceiveContext>, IFilter<ReceiveContext>
 {
     public async Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
     {
@@ -34,10 +34,10 @@ public sealed class UnanswerableQueryFilter(WorkerMetrics metrics, ILogger logge
     private async Task RejectAsync(ReceiveContext context, string reason)
     {
         metrics.BusQuery("malformed");
-        var (address, requestId) = Envelope(context.Body.GetBytes());
-        if (address is null)
+        var (requested, requestId) = Envelope(context.Body.GetBytes());
+        if (ReplyAddress.Of(requested, context.InputAddress, endpointPrefix) is not { } address)
         {
-            logger.LogWarning("Bus query discarded unanswered: {Reason}; its envelope names no response address", reason);
+            logger.LogWarning("Bus query discarded unanswered: {Reason}; its envelope names no requester's reply endpoint", reason);
             return;
         }
         logger.LogInformation("Bus query rejected: {Reason}", reason);
