@@ -4,6 +4,8 @@
 #   admin         the dashboard's administrator (/run/secrets/rabbitmq_admin_password)
 #   cybex-worker  the workers' user: no tags (no dashboard, no management API), permissions on the cybex vhost
 #                 only (/run/secrets/rabbitmq_worker_password)
+#   <user>        a bus publisher per /run/secrets/rabbitmq_publisher_<user> (its password), boxed in by
+#                 publisher-permissions.sh
 # and deletes guest. Passwords are read from standard input, never passed as arguments.
 set -eu
 # The nodes of the cluster profile share this cookie; a single node does not care which it has.
@@ -34,5 +36,15 @@ ensure_user cybex-worker /run/secrets/rabbitmq_worker_password
 # the cybex vhost; the user has no permission on any other vhost.
 rabbitmqctl -q set_permissions -p cybex cybex-worker '.*' '.*' '.*'
 rabbitmqctl -q set_permissions -p cybex admin '.*' '.*' '.*'
+# Bus publishers, one secret file each (rabbitmq_publisher_<user>, its password): boxed in by publisher-permissions.sh.
+for file in /run/secrets/rabbitmq_publisher_*; do
+  [ -f "$file" ] || continue
+  user=${file#/run/secrets/rabbitmq_publisher_}
+  permissions=$(sh /etc/rabbitmq/publisher-permissions.sh "$user")
+  ensure_user "$user" "$file"
+  # shellcheck disable=SC2086 # three regexes, one per line, none with spaces
+  set -- $permissions
+  rabbitmqctl -q set_permissions -p cybex "$user" "$1" "$2" "$3"
+done
 rabbitmqctl -q delete_user guest 2>/dev/null || true
 wait "$server"

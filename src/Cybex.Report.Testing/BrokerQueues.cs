@@ -14,12 +14,7 @@ public static class BrokerQueues
     public static async Task DeleteAsync(string prefix, CancellationToken ct = default)
     {
         if (string.IsNullOrEmpty(prefix)) return;
-        var host = Environment.GetEnvironmentVariable("RABBITMQ_HOST") ?? "127.0.0.1";
-        var api = new Uri(Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_URL") ?? $"http://{host}:15672/");
-        var user = Environment.GetEnvironmentVariable("RABBITMQ_USER") ?? "guest";
-        var password = Environment.GetEnvironmentVariable("RABBITMQ_PASS") ?? "guest";
-        using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(5) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        using var http = Management();
         try
         {
             using var doc = JsonDocument.Parse(await http.GetStringAsync("api/queues", ct));
@@ -35,5 +30,17 @@ public static class BrokerQueues
         {
             // Without the management API the queues stay; they are harmless for correctness.
         }
+    }
+
+    /// <summary>The management API of the test broker (RABBITMQ_MANAGEMENT_URL), as its administrator.</summary>
+    public static HttpClient Management()
+    {
+        var host = Environment.GetEnvironmentVariable("RABBITMQ_HOST") ?? "127.0.0.1";
+        var api = new Uri(Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_URL") ?? $"http://{host}:15672/");
+        var user = Environment.GetEnvironmentVariable("RABBITMQ_USER") ?? "guest";
+        var password = Environment.GetEnvironmentVariable("RABBITMQ_PASS") ?? "guest";
+        var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(5) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        return http;
     }
 }
