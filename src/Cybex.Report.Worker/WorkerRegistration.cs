@@ -89,6 +89,11 @@ public static class WorkerRegistration
         var checks = services.AddHealthChecks().AddCheck<MongoHealthCheck>("mongo", tags: [HealthEndpoints.ReadyTag]);
         if (shape.Roles.Watcher) checks.AddCheck<WatcherHealthCheck>("watcher", tags: [HealthEndpoints.ReadyTag]);
         if (ConsumerWatchdog.QueuesOf(shape.Bus, shape.Roles).Count > 0) checks.AddCheck<ConsumerEndpointsHealthCheck>("consumers", tags: [HealthEndpoints.ReadyTag]);
+        if (shape.Roles.QueryConsumer && shape.Bus.Transport == TransportKind.RabbitMq)
+        {
+            services.TryAddSingleton<IQueueConsumerProbe, RabbitQueueConsumerProbe>();
+            checks.AddCheck<DoorHealthCheck>("door", tags: [HealthEndpoints.ReadyTag]);
+        }
         if (o.MetricsPort == 0 && string.IsNullOrEmpty(o.OtlpEndpoint)) return;
         var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService("cybex-report-worker"));
         otel.WithMetrics(m =>

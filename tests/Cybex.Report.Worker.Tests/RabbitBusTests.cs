@@ -45,6 +45,8 @@ public class RabbitBusTests(ITestOutputHelper output)
 
         public Task<uint?> ConsumersAsync(string q, CancellationToken ct) =>
             Task.FromResult<uint?>(q == queue && Interlocked.Increment(ref _asked) <= silentAnswers ? 0u : 1u);
+
+        public Task<bool?> ExchangeExistsAsync(string exchange, CancellationToken ct) => Task.FromResult<bool?>(true);
     }
 
     [Fact]
@@ -69,6 +71,47 @@ public class RabbitBusTests(ITestOutputHelper output)
         Assert.True(await pending.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None), "no reply after the bus restart");
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(1, watchdog.Restarts);
+    }
+
+    [Fact]
+    public async Task A_deleted_query_exchange_makes_the_worker_unready_until_the_watchdog_declares_it_again()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        var healthPort = FreePorts.Next();
+        var host = await env.StartWorkerAsync(s =>
+        {
+            s["Worker:Watcher"] = "false";
+            s["Observability:HealthPort"] = healthPort.ToString();
+            s["Bus:WatchdogIntervalSeconds"] = "1";
+            s["Bus:WatchdogRestartAfterSeconds"] = "6";
+        });
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        async Task<System.Net.HttpStatusCode> ReadyAfterAsync(System.Net.HttpStatusCode wanted, int seconds)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(seconds);
+            System.Net.HttpStatusCode status;
+            while ((status = (await http.GetAsync($"http://127.0.0.1:{healthPort}{Health.HealthEndpoints.Ready}")).StatusCode) != wanted && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+            return status;
+        }
+        Assert.Equal(System.Net.HttpStatusCode.OK, await ReadyAfterAsync(System.Net.HttpStatusCode.OK, 30));
+
+        using (var api = BrokerQueues.Management())
+        {
+            (await api.DeleteAsync($"api/exchanges/%2F/{Uri.EscapeDataString(Querying.SubmitReportQueryConsumerDefinition.Exchange)}")).EnsureSuccessStatusCode();
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, await ReadyAfterAsync(System.Net.HttpStatusCode.ServiceUnavailable, 5));
+        Assert.Equal(System.Net.HttpStatusCode.OK, await ReadyAfterAsync(System.Net.HttpStatusCode.OK, 60));
+        using var scope = host.Services.CreateScope();
+        var client = scope.ServiceProvider.GetRequiredService<MassTransit.IRequestClient<Contracts.SubmitReportQuery>>();
+        var query = new Contracts.SubmitReportQuery("count", QueryCipher.FromPem(File.ReadAllText(env.PrivateKeyFile)).Encrypt(System.Text.Encoding.UTF8.GetBytes(QueryTexts[0])), true,
+            Token: env.Token("alice"));
+        var response = await client.GetResponse<Contracts.ReportReady, Contracts.ReportRejected>(query, timeout: MassTransit.RequestTimeout.After(s: 30));
+        Assert.True(response.Is(out MassTransit.Response<Contracts.ReportReady>? _), "the door did not answer after the restart");
     }
 
     [Fact]

@@ -13,6 +13,8 @@ namespace Cybex.Report.Worker.Health;
 /// broker goes away: that endpoint never reconnects and its messages sit in the queue (seen in the broker fault
 /// test: the reply endpoint stayed silent for minutes after RabbitMQ came back). With other replicas consuming the
 /// same queue the count is not zero and this process's own silent endpoint goes unnoticed; they serve meanwhile.
+/// The query door's exchange counts too: deleted (by an operator, or a publisher with too wide a permission), no
+/// query reaches the queue, and only a restart declares it and its binding again.
 /// </summary>
 public sealed class ConsumerWatchdog(
     IBusControl bus, IQueueConsumerProbe probe, WorkerMetrics metrics, IOptions<BusOptions> busOptions, IOptions<WorkerOptions> workerOptions,
@@ -67,6 +69,12 @@ public sealed class ConsumerWatchdog(
                 }
                 silentSince.TryAdd(queue, Stopwatch.GetTimestamp());
             }
+            if (workerOptions.Value.QueryConsumer)
+            {
+                const string door = Querying.SubmitReportQueryConsumerDefinition.Exchange;
+                if (await DoorExistsAsync(stoppingToken) == false) silentSince.TryAdd(door, Stopwatch.GetTimestamp());
+                else silentSince.Remove(door);
+            }
             var stuck = silentSince.Where(s => Stopwatch.GetElapsedTime(s.Value) >= patience).Select(s => s.Key).ToList();
             if (stuck.Count == 0) continue;
             logger.LogWarning("No consumer on {Queues} for {Seconds}s although the broker answers; restarting the bus", string.Join(", ", stuck), o.WatchdogRestartAfterSeconds);
@@ -83,6 +91,19 @@ public sealed class ConsumerWatchdog(
                 logger.LogError(e, "Bus restart failed; trying again in {Seconds}s", o.WatchdogIntervalSeconds);
             }
             silentSince.Clear();
+        }
+    }
+
+    private async Task<bool?> DoorExistsAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await probe.ExchangeExistsAsync(Querying.SubmitReportQueryConsumerDefinition.Exchange, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning("Consumer watchdog could not ask the broker about the query exchange: {Error}", e.Message);
+            return null;
         }
     }
 

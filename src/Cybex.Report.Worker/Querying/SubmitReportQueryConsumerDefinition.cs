@@ -12,6 +12,9 @@ public sealed class SubmitReportQueryConsumerDefinition : ConsumerDefinition<Sub
     /// <summary>The queue name, after <c>Bus:EndpointPrefix</c>.</summary>
     public const string Queue = "submit-report-query";
 
+    /// <summary>The exchange publishers send queries to (MassTransit's name for the message type): the door.</summary>
+    public const string Exchange = "Cybex.Report.Contracts:SubmitReportQuery";
+
     private readonly BusOptions _bus;
 
     public SubmitReportQueryConsumerDefinition(IOptions<WorkerOptions> worker, IOptions<BusOptions> bus)
