@@ -118,10 +118,12 @@ stop_congodb() {
 
 CLUSTER_BASE="$STATE/cluster"
 CLUSTER_PORT_BASE="${CLUSTER_PORT_BASE:-5680}"
+# Another name prefix (and port base) lets a second suite run its cluster beside this one on the same host.
+CLUSTER_NODE_PREFIX="${CLUSTER_NODE_PREFIX:-rabbit-c}"
 
 # Node K of the cluster: its own name, ports and state; the cluster's one cookie.
 node_env() {
-  RMQ_NODE="rabbit-c$1" RMQ_BASE="$CLUSTER_BASE/node$1" RMQ_PORT=$((CLUSTER_PORT_BASE + $1)) RMQ_MGMT_PORT=$((CLUSTER_PORT_BASE + 10000 + $1))
+  RMQ_NODE="$CLUSTER_NODE_PREFIX$1" RMQ_BASE="$CLUSTER_BASE/node$1" RMQ_PORT=$((CLUSTER_PORT_BASE + $1)) RMQ_MGMT_PORT=$((CLUSTER_PORT_BASE + 10000 + $1))
   mkdir -p "$RMQ_BASE"
   if [ ! -f "$RMQ_BASE/.erlang.cookie" ]; then
     install -m 400 "$CLUSTER_BASE/.erlang.cookie" "$RMQ_BASE/.erlang.cookie"
@@ -142,9 +144,9 @@ start_cluster() {
   for k in $(seq 2 "$n"); do
     (
       node_env "$k"; rmq_env
-      if ! "$RMQ_BIN/rabbitmqctl" -q cluster_status 2>/dev/null | grep -q "rabbit-c1@localhost"; then
+      if ! "$RMQ_BIN/rabbitmqctl" -q cluster_status 2>/dev/null | grep -q "${CLUSTER_NODE_PREFIX}1@localhost"; then
         "$RMQ_BIN/rabbitmqctl" -q stop_app
-        "$RMQ_BIN/rabbitmqctl" -q join_cluster rabbit-c1@localhost
+        "$RMQ_BIN/rabbitmqctl" -q join_cluster "${CLUSTER_NODE_PREFIX}1@localhost"
         "$RMQ_BIN/rabbitmqctl" -q start_app
       fi
     )
@@ -193,7 +195,7 @@ case "${1:-}" in
   cluster-env) print_cluster_env ;;
   node-stop) node_env "$2"; stop_rabbitmq ;;
   # As a machine lost: no shutdown, the node's queues' leadership moves to the others.
-  node-kill) node_env "$2"; rmq_env; alive "$RABBITMQ_PID_FILE" && kill -KILL "$(cat "$RABBITMQ_PID_FILE")"; rm -f "$RABBITMQ_PID_FILE"; echo "rabbit-c$2 killed" >&2 ;;
+  node-kill) node_env "$2"; rmq_env; alive "$RABBITMQ_PID_FILE" && kill -KILL "$(cat "$RABBITMQ_PID_FILE")"; rm -f "$RABBITMQ_PID_FILE"; echo "$CLUSTER_NODE_PREFIX$2 killed" >&2 ;;
   node-start) node_env "$2"; start_rabbitmq ;;
   *) echo "usage: $0 start|stop|status|env|rabbitmq-stop|rabbitmq-start|congodb-pause|congodb-resume|cluster-start N|cluster-stop|cluster-env|node-stop K|node-kill K|node-start K" >&2; exit 2 ;;
 esac

@@ -21,6 +21,9 @@ public class FaultTests(ITestOutputHelper output)
 {
     private static readonly int Queries = int.TryParse(Environment.GetEnvironmentVariable("CYBEX_FAULT_QUERIES"), out var n) ? n : 500;
 
+    /// <summary>How tests/services.sh names the cluster's nodes (its CLUSTER_NODE_PREFIX).</summary>
+    private static readonly string ClusterNodePrefix = Environment.GetEnvironmentVariable("CLUSTER_NODE_PREFIX") ?? "rabbit-c";
+
     private static void Services(string command)
     {
         var state = Environment.GetEnvironmentVariable("CYBEX_STATE")
@@ -450,9 +453,9 @@ public class FaultTests(ITestOutputHelper output)
                     try
                     {
                         var json = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"{api}api/queues/%2F/{Uri.EscapeDataString(queue)}"));
-                        if (json.RootElement.TryGetProperty("leader", out var leader) && leader.GetString() is { } name && name.StartsWith("rabbit-c"))
+                        if (json.RootElement.TryGetProperty("leader", out var leader) && leader.GetString() is { } name && name.StartsWith(ClusterNodePrefix))
                         {
-                            return (int.Parse(name["rabbit-c".Length..name.IndexOf('@')]), json.RootElement.Clone());
+                            return (int.Parse(name[ClusterNodePrefix.Length..name.IndexOf('@')]), json.RootElement.Clone());
                         }
                     }
                     catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -479,7 +482,7 @@ public class FaultTests(ITestOutputHelper output)
         await env.LoadFixtureAsync();
         for (var i = 0; i < 3; i++) env.StartWorkerProcess(concurrency: 8, cluster.Worker);
         var (leader, queue) = await cluster.LeaderOfAsync(env.Prefix + Reporting.ReportRequestedConsumerDefinition.Queue);
-        output.WriteLine($"report-requested is led by rabbit-c{leader}");
+        output.WriteLine($"report-requested is led by {ClusterNodePrefix}{leader}");
         // A quorum queue, replicated on all three nodes, whose delivery limit bounds a message that kills its consumers.
         Assert.Equal("quorum", queue.GetProperty("type").GetString());
         Assert.Equal(3, queue.GetProperty("members").GetArrayLength());
