@@ -231,6 +231,28 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Bench_lands_a_steady_load_at_the_rate_asked_one_query_at_a_time()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output, err) = await RunAsync(["bench", "--events", "20", "--queries", "10", "--idle-seconds", "0", "--rate", "5", "--json", json],
+                new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+
+            Assert.True(code == 0, err + output);
+            var run = BsonSerializer.Deserialize<BsonDocument>(await File.ReadAllTextAsync(json));
+            Assert.Equal("api", run["arrival"].AsString);
+            Assert.Equal(10, run["answered"].ToInt32());
+            // Ten queries at 5/s take at least the 1.8 s between the first write and the last.
+            Assert.True(run["wall_seconds"].ToDouble() >= 1.8, $"wall {run["wall_seconds"]}");
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
     public async Task Bench_measures_a_worker_process_on_both_paths_and_writes_typed_figures()
     {
         var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
@@ -244,6 +266,8 @@ public class CliTests
             Assert.Contains("bus vs tdql:", output);
             var runs = BsonSerializer.Deserialize<BsonArray>(await File.ReadAllTextAsync(json));
             Assert.Equal(["tdql", "bus"], runs.Select(r => r["via"].AsString));
+            // TDQLs land as the API writes them unless --arrival bulk says otherwise; a bus query has no TDQL to land.
+            Assert.Equal(["api", "null"], runs.Select(r => r["arrival"].IsBsonNull ? "null" : r["arrival"].AsString));
             foreach (var run in runs.Select(r => r.AsBsonDocument))
             {
                 Assert.Equal(6, run["answered"].ToInt32());

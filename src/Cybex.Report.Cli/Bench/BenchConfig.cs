@@ -5,5 +5,8 @@ namespace Cybex.Report.Cli.Bench;
 /// <param name="Warmup">Queries answered one by one before the measured window.</param>
 /// <param name="Workers">Worker processes, each with every role, competing as replicas do.</param>
 /// <param name="BusHosts">The broker cluster's nodes (<c>host:port,host:port</c>); null: the single broker.</param>
+/// <param name="Arrival"><c>api</c>: TDQLs land as the API writes them, one query at a time, its TDQL and then each
+/// child its own command; <c>bulk</c>: a burst lands as one insert (the case a watcher poll handles best).</param>
+/// <param name="Rate">With <c>api</c> arrival in a burst: queries written per second (a steady load); null: as fast as they can be written.</param>
 public sealed record BenchConfig(int Events, int Queries, string Mode, int Concurrency, int RelatedPercent, int IdleSeconds, string Via = "tdql", int Warmup = 0,
-    int Workers = 1, string? BusHosts = null);
+    int Workers = 1, string? BusHosts = null, string Arrival = "api", double? Rate = null);

@@ -16,6 +16,7 @@ public sealed record LatencySample(double AtSeconds, double LatencyMs);
 public sealed record BenchFigures(
     string Via,
     string Mode,
+    string? Arrival,
     int? Concurrency,
     int Queries,
     int Answered,

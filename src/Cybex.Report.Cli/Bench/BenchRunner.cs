@@ -25,7 +25,7 @@ public static class BenchRunner
 {
     public static async Task<BenchFigures> RunAsync(BenchConfig config, string mongoUrl, string? workerDirectory, TextWriter output, CancellationToken ct)
     {
-        var (events, queries, mode, concurrency, relatedPercent, idleSeconds, via, _, workerCount, busHosts) = config;
+        var (events, queries, mode, concurrency, relatedPercent, idleSeconds, via, _, workerCount, busHosts, _, _) = config;
         await using var databases = new ScratchDatabases("bench", mongoUrl);
         var mongo = databases.Mongo;
         await Common.PingAsync(mongo, ct);
@@ -49,7 +49,7 @@ public static class BenchRunner
         try
         {
             await SeedDemoCommand.WriteAsync(mongo, archive, "bench", ct);
-            output.WriteLine($"archive: {archive.ArchiveDocs.Count} documents, {events} events, 3 orgs; {queries} queries via {via}, {mode}{(mode == "closed" ? $" x{concurrency}" : "")}, {relatedPercent}% related");
+            output.WriteLine($"archive: {archive.ArchiveDocs.Count} documents, {events} events, 3 orgs; {queries} queries via {via}{(via == "bus" ? "" : $" ({config.Arrival} arrival{(config.Rate is { } r ? $", {r}/s" : "")})")}, {mode}{(mode == "closed" ? $" x{concurrency}" : "")}, {relatedPercent}% related");
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             for (var w = 0; w < workerCount; w++)
             {
@@ -98,6 +98,7 @@ public static class BenchRunner
             var warmup = plan.Take(config.Warmup).ToList();
             plan = plan.Skip(config.Warmup).ToList();
             // Prepared before the window (encryption, listeners): what the API does before it writes is not the worker's.
+            var apiArrival = config.Arrival == "api";
             var prepared = via == "tdql" && mode == "burst" ? plan.Select(q => submitter.Prepare(q.Type, q.Qdata, archive.UserHashes[q.User])).ToList() : null;
 
             var dbPid = DatabasePid();
@@ -130,6 +131,8 @@ public static class BenchRunner
                 else Lost();
             }
 
+            Task WriteAsync(PreparedQuery one) => apiArrival ? writer.WriteLikeApiAsync(one, ct) : writer.WriteAsync([one], ct);
+
             async Task RunOne((string Type, BsonDocument Qdata, string User) q)
             {
                 if (requests is not null)
@@ -143,7 +146,7 @@ public static class BenchRunner
                     return;
                 }
                 var one = submitter.Prepare(q.Type, q.Qdata, archive.UserHashes[q.User]);
-                await writer.WriteAsync([one], ct);
+                await WriteAsync(one);
                 // Latency runs from the moment the TDQL is in the report database, as the watcher can first see it.
                 await WaitAsync(one.Pending, Stopwatch.StartNew());
             }
@@ -155,7 +158,21 @@ public static class BenchRunner
             (workerCpu0, dbCpu0, selfCpu0) = (WorkersCpu(), ProcessCpu(dbPid), self.TotalProcessorTime);
             commands0 = await CommandsAsync();
             wall.Restart();
-            if (prepared is not null)
+            if (prepared is not null && apiArrival)
+            {
+                // The API writes one query at a time (its request's TAHOE calls, one command per document), at --rate
+                // or as fast as it can; each latency runs from its own TDQL landing.
+                var waits = new List<Task>(prepared.Count);
+                for (var i = 0; i < prepared.Count; i++)
+                {
+                    if (config.Rate is { } perSecond && TimeSpan.FromSeconds(i / perSecond) - wall.Elapsed is { Ticks: > 0 } ahead) await Task.Delay(ahead, ct);
+                    var landed = Stopwatch.StartNew();
+                    await writer.WriteLikeApiAsync(prepared[i], ct);
+                    waits.Add(WaitAsync(prepared[i].Pending, landed));
+                }
+                await Task.WhenAll(waits);
+            }
+            else if (prepared is not null)
             {
                 // The burst lands at once: one insert of every TDQL and the children the API had not stored yet.
                 await writer.WriteAsync(prepared, ct);
@@ -196,7 +213,7 @@ public static class BenchRunner
             var answered = Math.Max(1, sorted.Count);
             double PerReport(double total) => Math.Round(total / answered, 2);
             return new BenchFigures(
-                via, mode, mode == "closed" ? concurrency : null, queries, sorted.Count, lost, archive.ArchiveDocs.Count,
+                via, mode, via == "bus" ? null : config.Arrival, mode == "closed" ? concurrency : null, queries, sorted.Count, lost, archive.ArchiveDocs.Count,
                 Math.Round(wall.Elapsed.TotalSeconds, 3),
                 Math.Round(sorted.Count / wall.Elapsed.TotalSeconds, 2),
                 new Latency(Math.Round(ReplayRunner.Percentile(sorted, 0.50), 1), Math.Round(ReplayRunner.Percentile(sorted, 0.95), 1),

@@ -36,6 +36,9 @@ public static class BenchCommand
         var via = CliOptions.Choice("--via", "tdql", "queries as TDQLs answered by nonce, as SubmitReportQuery messages answered by response, or both in one run", "tdql", "bus", "both");
         var workerDir = CliOptions.Text("--worker-dir", "DIR", "the worker binaries to run (default: the ones beside this tool), e.g. a ReadyToRun publish");
         var workers = CliOptions.Int("--workers", 1, 1, 16, "worker processes competing for the work");
+        var arrival = CliOptions.Choice("--arrival", "api",
+            "how TDQLs land: as the API writes them (one query at a time, its TDQL and then each child its own command) or a burst as one insert", "api", "bulk");
+        var rate = CliOptions.OptionalInt("--rate", 1, 1_000_000, "with --arrival api in a burst: queries written per second, a steady load (default: as fast as they can be written)");
         var busHosts = CliOptions.Text("--bus-hosts", "H:P,...", "a broker cluster's nodes (tests/services.sh cluster-start prints them; quorum queues then); default the single broker of RABBITMQ_HOST");
         var json = new Option<string?>("--json")
         {
@@ -47,12 +50,12 @@ public static class BenchCommand
         var suite = CliOptions.Flag("--reference-suite", "run the original's five reference configurations one after another and print them next to the original worker's stored figures, with ratios");
         var databases = new DatabaseOptions();
         var command = new Command("bench",
-            "Seeds a scratch archive (3 orgs), starts the worker as its own process, writes TDQLs the way the API does (encrypted; a burst as one insert) and prints: "
+            "Seeds a scratch archive (3 orgs), starts the worker as its own process, writes TDQLs the way the API does (encrypted; one query at a time, or with --arrival bulk a burst as one insert) and prints: "
             + "reports/s, latency from the TDQL in report_db to its nonce (p50, p95, p99, max; a burst's first answer), CPU per report of the worker, of the database server "
             + "(when tests/services.sh started it) and of bench itself with its API double, the worker's database commands per report by role, report_db scans and "
             + "lease commands per report, commands while idle. Exit code 1 when a query went unanswered.")
         {
-            events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, json, plot, suite,
+            events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, json, plot, suite,
         };
         databases.AddTo(command, urlOnly: true);
         command.Validators.Add(r =>
@@ -68,7 +71,11 @@ public static class BenchCommand
                 Warmup = r.GetValue(warmup) ?? (config.Mode == "closed" ? 5 : 0),
                 Workers = r.GetValue(workers),
                 BusHosts = r.GetValue(busHosts),
+                Arrival = r.GetValue(arrival)!,
+                Rate = r.GetValue(rate),
             };
+            // Checked on the values as parsed, defaults included (a validator sees only what was typed).
+            if (config.Rate is not null && (config.Arrival != "api" || config.Mode != "burst")) throw new CliException("--rate goes with --arrival api in a burst", 2);
             // --json alone: the figures are stdout's only content.
             var jsonTarget = r.GetResult(json) is null ? null : r.GetValue(json) ?? "-";
             return RunAsync(config, r.GetValue(via)!, r.GetValue(workerDir), r.GetValue(suite), jsonTarget, r.GetValue(plot), databases.Url(r), ct);
