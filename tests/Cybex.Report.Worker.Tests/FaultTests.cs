@@ -21,8 +21,11 @@ public class FaultTests(ITestOutputHelper output)
 {
     private static readonly int Queries = int.TryParse(Environment.GetEnvironmentVariable("CYBEX_FAULT_QUERIES"), out var n) ? n : 500;
 
-    /// <summary>How tests/services.sh names the cluster's nodes (its CLUSTER_NODE_PREFIX).</summary>
+    /// <summary>How tests/services.sh names the cluster's nodes (its CLUSTER_NODE_PREFIX), so two suites can run clusters side by side.</summary>
     private static readonly string ClusterNodePrefix = Environment.GetEnvironmentVariable("CLUSTER_NODE_PREFIX") ?? "rabbit-c";
+
+    /// <summary>Node K's AMQP port is this plus K, its dashboard's 10 000 more (tests/services.sh's CLUSTER_PORT_BASE).</summary>
+    private static readonly int ClusterPortBase = int.TryParse(Environment.GetEnvironmentVariable("CLUSTER_PORT_BASE"), out var b) ? b : 5680;
 
     private static void Services(string command)
     {
@@ -433,7 +436,7 @@ public class FaultTests(ITestOutputHelper output)
         {
             Services($"cluster-start {nodes}");
             var ports = Enumerable.Range(1, nodes).ToList();
-            return new Cluster(ports.Select(k => $"127.0.0.1:{5680 + k}").ToList(), ports.Select(k => $"http://127.0.0.1:{15680 + k}/").ToList());
+            return new Cluster(ports.Select(k => $"127.0.0.1:{ClusterPortBase + k}").ToList(), ports.Select(k => $"http://127.0.0.1:{ClusterPortBase + 10000 + k}/").ToList());
         }
 
         public void Worker(Dictionary<string, string?> settings)
