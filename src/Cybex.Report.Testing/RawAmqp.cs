@@ -81,6 +81,21 @@ public sealed class RawAmqp : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether an exchange exists.</summary>
+    public async Task<bool> ExchangeExistsAsync(string exchange)
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        try
+        {
+            await channel.ExchangeDeclarePassiveAsync(exchange);
+            return true;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return false;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Channel.DisposeAsync();

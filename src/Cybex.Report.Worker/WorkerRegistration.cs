@@ -48,6 +48,12 @@ public static class WorkerRegistration
         services.AddOptions<QueryOptions>().BindConfiguration(QueryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<QueryOptions>, Querying.TokenSecretValidation>();
         services.AddSingleton<Querying.UserTokens>();
+        if (shape.Bus.Transport == TransportKind.RabbitMq)
+        {
+            services.TryAddSingleton<IQueueConsumerProbe, RabbitQueueConsumerProbe>();
+            services.AddSingleton(sp => new Querying.ReplyTargets(sp.GetRequiredService<IOptions<BusOptions>>(), sp.GetRequiredService<IQueueConsumerProbe>()));
+        }
+        else services.AddSingleton(sp => new Querying.ReplyTargets(sp.GetRequiredService<IOptions<BusOptions>>()));
         services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(worker.Value.ShutdownTimeoutSeconds));

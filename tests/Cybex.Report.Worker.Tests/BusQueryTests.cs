@@ -235,6 +235,30 @@ public class BusQueryTests : IAsyncLifetime
         Assert.Null(await amqp.MessageCountAsync(stolen));
     }
 
+    [Fact]
+    public async Task A_response_address_naming_no_existing_endpoint_is_not_answered_and_nothing_is_declared()
+    {
+        await using var amqp = await RawAmqp.ConnectAsync();
+        var absent = $"{_env.Prefix}absent-{Guid.NewGuid():N}";
+        var query = new JsonObject { ["qType"] = "count", ["qData"] = Convert.ToBase64String(Encrypt(Count)), ["encrypted"] = true, ["token"] = _env.Token("alice") };
+
+        await amqp.PublishAsync("Cybex.Report.Contracts:SubmitReportQuery",
+            RawAmqp.Envelope("Cybex.Report.Contracts:SubmitReportQuery", query.ToJsonString(), RawAmqp.ResponseAddress(absent), Guid.NewGuid()));
+
+        // The response is attempted right after the report is stored: by then, and for a while after, no exchange.
+        var ready = Builders<BsonDocument>.Filter.Eq("data.status", Tdql.StatusReady);
+        for (var waited = 0; await _env.Mongo.ReportDb.CountDocumentsAsync(ready) == 0; waited += 100)
+        {
+            Assert.True(waited < 30_000, "the query was never answered");
+            await Task.Delay(100);
+        }
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.False(await amqp.ExchangeExistsAsync(absent), "the worker declared the exchange a response address named");
+            await Task.Delay(100);
+        }
+    }
+
     [Theory]
     [InlineData("rabbitmq://elsewhere:5672/client-1?temporary=true", "rabbitmq://127.0.0.1:5672/client-1?temporary=true")]
     [InlineData("rabbitmq://127.0.0.1:5672/client-1?temporary=true&bind=true&queue=mine", "rabbitmq://127.0.0.1:5672/client-1?temporary=true")]

@@ -47,6 +47,8 @@ public class RabbitBusTests(ITestOutputHelper output)
             Task.FromResult<uint?>(q == queue && Interlocked.Increment(ref _asked) <= silentAnswers ? 0u : 1u);
 
         public Task<bool?> ExchangeExistsAsync(string exchange, CancellationToken ct) => Task.FromResult<bool?>(true);
+
+        public Task<bool?> RoutesAsync(string exchange, CancellationToken ct) => Task.FromResult<bool?>(true);
     }
 
     [Fact]
@@ -73,8 +75,10 @@ public class RabbitBusTests(ITestOutputHelper output)
         Assert.Equal(1, watchdog.Restarts);
     }
 
-    [Fact]
-    public async Task A_deleted_query_exchange_makes_the_worker_unready_until_the_watchdog_declares_it_again()
+    [Theory]
+    [InlineData("deleted")]
+    [InlineData("unbound")]
+    public async Task A_query_exchange_deleted_or_unbound_makes_the_worker_unready_until_the_watchdog_declares_it_again(string loss)
     {
         await using var env = new TestEnvironment();
         await env.LoadFixtureAsync();
@@ -101,7 +105,11 @@ public class RabbitBusTests(ITestOutputHelper output)
 
         using (var api = BrokerQueues.Management())
         {
-            (await api.DeleteAsync($"api/exchanges/%2F/{Uri.EscapeDataString(Querying.SubmitReportQueryConsumerDefinition.Exchange)}")).EnsureSuccessStatusCode();
+            var exchange = Uri.EscapeDataString(Querying.SubmitReportQueryConsumerDefinition.Exchange);
+            // "~" is the management API's name for a binding with an empty routing key and no arguments.
+            (await api.DeleteAsync(loss == "deleted"
+                ? $"api/exchanges/%2F/{exchange}"
+                : $"api/bindings/%2F/e/{exchange}/e/{Uri.EscapeDataString(env.Prefix + Querying.SubmitReportQueryConsumerDefinition.Queue)}/~")).EnsureSuccessStatusCode();
         }
 
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, await ReadyAfterAsync(System.Net.HttpStatusCode.ServiceUnavailable, 5));

@@ -13,8 +13,8 @@ namespace Cybex.Report.Worker.Health;
 /// broker goes away: that endpoint never reconnects and its messages sit in the queue (seen in the broker fault
 /// test: the reply endpoint stayed silent for minutes after RabbitMQ came back). With other replicas consuming the
 /// same queue the count is not zero and this process's own silent endpoint goes unnoticed; they serve meanwhile.
-/// The query door's exchange counts too: deleted (by an operator, or a publisher with too wide a permission), no
-/// query reaches the queue, and only a restart declares it and its binding again.
+/// The query door counts too: its exchange deleted or unbound (by an operator, or a publisher with too wide a
+/// permission), no query reaches the queue, and only a restart declares the exchange and its binding again.
 /// </summary>
 public sealed class ConsumerWatchdog(
     IBusControl bus, IQueueConsumerProbe probe, WorkerMetrics metrics, IOptions<BusOptions> busOptions, IOptions<WorkerOptions> workerOptions,
@@ -72,7 +72,7 @@ public sealed class ConsumerWatchdog(
             if (workerOptions.Value.QueryConsumer)
             {
                 const string door = Querying.SubmitReportQueryConsumerDefinition.Exchange;
-                if (await DoorExistsAsync(stoppingToken) == false) silentSince.TryAdd(door, Stopwatch.GetTimestamp());
+                if (await DoorRoutesAsync(stoppingToken) == false) silentSince.TryAdd(door, Stopwatch.GetTimestamp());
                 else silentSince.Remove(door);
             }
             var stuck = silentSince.Where(s => Stopwatch.GetElapsedTime(s.Value) >= patience).Select(s => s.Key).ToList();
@@ -94,11 +94,11 @@ public sealed class ConsumerWatchdog(
         }
     }
 
-    private async Task<bool?> DoorExistsAsync(CancellationToken ct)
+    private async Task<bool?> DoorRoutesAsync(CancellationToken ct)
     {
         try
         {
-            return await probe.ExchangeExistsAsync(Querying.SubmitReportQueryConsumerDefinition.Exchange, ct);
+            return await probe.RoutesAsync(Querying.SubmitReportQueryConsumerDefinition.Exchange, ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {

@@ -28,11 +28,10 @@ namespace Cybex.Report.Worker.Querying;
 /// </summary>
 public sealed class SubmitReportQueryConsumer(
     TdqlStore store, ClaimProtocol claims, QueryAnswerer answerer, IIdentityReader identity, UserTokens tokens, QueryKey key, IClock clock,
-    WorkerMetrics metrics, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, IOptions<BusOptions> busOptions, ILogger<SubmitReportQueryConsumer> logger)
+    WorkerMetrics metrics, ReplyTargets replies, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, ILogger<SubmitReportQueryConsumer> logger)
     : IConsumer<SubmitReportQuery>
 {
     private readonly QueryOptions _options = queryOptions.Value;
-    private readonly BusOptions _bus = busOptions.Value;
     private readonly Duration _lease = Duration.FromSeconds(workerOptions.Value.LeaseSeconds);
 
     public async Task Consume(ConsumeContext<SubmitReportQuery> context)
@@ -228,10 +227,10 @@ public sealed class SubmitReportQueryConsumer(
         await ReplyAsync(context, new ReportRejected(reason, hash, reportId));
     }
 
-    /// <summary>The response, to the requester's own reply endpoint only (<see cref="ReplyAddress"/>).</summary>
+    /// <summary>The response, to the requester's own reply endpoint only (<see cref="ReplyTargets"/>).</summary>
     private async Task ReplyAsync<T>(ConsumeContext<SubmitReportQuery> context, T response) where T : class
     {
-        if (ReplyAddress.Of(context.ResponseAddress, context.ReceiveContext.InputAddress, _bus.EndpointPrefix) is not { } address)
+        if (await replies.ResolveAsync(context.ResponseAddress, context.ReceiveContext.InputAddress, context.CancellationToken) is not { } address)
         {
             logger.LogWarning("Bus query answered nowhere: its response address is not a requester's reply endpoint");
             return;

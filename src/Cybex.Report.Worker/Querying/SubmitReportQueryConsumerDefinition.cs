@@ -31,7 +31,7 @@ public sealed class SubmitReportQueryConsumerDefinition : ConsumerDefinition<Sub
         // already stored, or already answered, and never doubles it.
         endpointConfigurator.UseMessageRetry(r => r.Intervals(_bus.RetryIntervalsMilliseconds));
         // What cannot be read as a query, or failed past the retries, is still answered; never parked in _error.
-        var rejecter = new UnanswerableQueryFilter(context.GetRequiredService<WorkerMetrics>(), _bus.EndpointPrefix,
+        var rejecter = new UnanswerableQueryFilter(context.GetRequiredService<WorkerMetrics>(), context.GetRequiredService<ReplyTargets>(),
             context.GetRequiredService<ILoggerFactory>().CreateLogger<SubmitReportQueryConsumer>());
         endpointConfigurator.ConfigureError(e => e.UseFilter(rejecter));
         endpointConfigurator.ConfigureDeadLetter(d => d.UseFilter(rejecter));

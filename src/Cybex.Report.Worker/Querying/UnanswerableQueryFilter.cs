@@ -15,7 +15,7 @@ namespace Cybex.Report.Worker.Querying;
 /// would only pile up unanswered. The envelope is read leniently, top level only, so even a body too deep or too
 /// broken for the serializer gets its answer as long as it names where to send it.
 /// </summary>
-public sealed class UnanswerableQueryFilter(WorkerMetrics metrics, string endpointPrefix, ILogger logger) : IFilter<ExceptionReceiveContext>, IFilter<ReceiveContext>
+public sealed class UnanswerableQueryFilter(WorkerMetrics metrics, ReplyTargets replies, ILogger logger) : IFilter<ExceptionReceiveContext>, IFilter<ReceiveContext>
 {
     public async Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
     {
@@ -27,7 +27,10 @@ public sealed class UnanswerableQueryFilter(WorkerMetrics metrics, string endpoi
     }
 
     public Task Send(ReceiveContext context, IPipe<ReceiveContext> next) =>
-        RejectAsync(context, "the message is not a SubmitReportQuery (its message type or content was not understood)");
+        // The door health check's own message: it only had to arrive.
+        context.TransportHeaders.TryGetHeader(RabbitQueueConsumerProbe.ProbeHeader, out _)
+            ? Task.CompletedTask
+            : RejectAsync(context, "the message is not a SubmitReportQuery (its message type or content was not understood)");
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("rejectUnanswerable");
 
@@ -35,7 +38,7 @@ public sealed class UnanswerableQueryFilter(WorkerMetrics metrics, string endpoi
     {
         metrics.BusQuery("malformed");
         var (requested, requestId) = Envelope(context.Body.GetBytes());
-        if (ReplyAddress.Of(requested, context.InputAddress, endpointPrefix) is not { } address)
+        if (await replies.ResolveAsync(requested, context.InputAddress, context.CancellationToken) is not { } address)
         {
             logger.LogWarning("Bus query discarded unanswered: {Reason}; its envelope names no requester's reply endpoint", reason);
             return;
