@@ -25,6 +25,23 @@ public class ClaimAndLimitTests
             Tdql.StatusWait, new TdqlSocket("0.0.0.0", 1, "00"));
 
     [Fact]
+    public async Task Waiting_tdqls_of_the_users_passed_over_are_not_read()
+    {
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        foreach (var user in new[] { 'a', 'b', 'c' })
+        {
+            var (tdql, children) = TdqlDocuments.Build("count", Canonical.Sha256Hex($"q{user}"), "b'{}'", new string(user, 64), TahoeTime.ToEpochSeconds(Now), false,
+                Tdql.StatusWait, new TdqlSocket("0.0.0.0", 1, "00"));
+            await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+        }
+
+        var waiting = await store.WaitingAsync(10, CancellationToken.None, [new string('a', 64), new string('c', 64)]);
+
+        Assert.Equal([new string('b', 64)], waiting.Select(d => Tdql.Parse(d).UserId));
+    }
+
+    [Fact]
     public async Task The_summary_counts_reports_of_the_last_minute_by_type_and_dates_the_oldest_waiting_query()
     {
         await using var mongo = new ScratchDatabases("t");

@@ -29,8 +29,11 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
             System.Text.Encoding.UTF8.GetBytes($"{socket.Host}\n{socket.Port}\n{socket.Nonce}")))[..32];
 
-    private static LeaseIntent Intent(Claim claim, BsonDocument tdql, Instant expires) =>
-        new(claim, Fingerprint(tdql), expires, SocketKey(Tdql.Parse(tdql).Socket));
+    private static LeaseIntent Intent(Claim claim, BsonDocument tdql, Instant expires)
+    {
+        var parsed = Tdql.Parse(tdql);
+        return new LeaseIntent(claim, Fingerprint(tdql), expires, SocketKey(parsed.Socket), parsed.UserId);
+    }
 
     /// <summary>
     /// How long after its claim a finished TDQL's lease is kept while its reply is owed: the watcher announces the
@@ -117,6 +120,12 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
         var drop = lost.Where(c => !progress.ContainsKey(c.TdqlHash) || others.Contains(c.TdqlHash)).Select(c => c.ClaimId).ToList();
         if (drop.Count > 0) await port.DeleteClaimsAsync(drop, ct);
     }
+
+    /// <summary>
+    /// How many claims of each user are made and not yet answered (by any worker): what <see cref="FairShare"/> bounds.
+    /// Only the users asked for, or all when null.
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, int>> InFlightAsync(IReadOnlyCollection<string>? users, CancellationToken ct) => port.InFlightByUserAsync(users, ct);
 
     /// <summary>
     /// Extends the lease of a claim still held by the caller; false when it is no longer theirs. Only the expiry:

@@ -54,5 +54,8 @@ public interface IClaimPort
     /// <summary>Which of these TDQLs have a lease that has not expired at <paramref name="now"/>.</summary>
     Task<IReadOnlySet<string>> LiveAsync(IReadOnlyCollection<string> tdqls, Instant now, CancellationToken ct);
 
+    /// <summary>Leases not yet answered, counted by the user they were claimed for; only <paramref name="users"/>, or all when null.</summary>
+    Task<IReadOnlyDictionary<string, int>> InFlightByUserAsync(IReadOnlyCollection<string>? users, CancellationToken ct);
+
     Task RecordUndeliveredAsync(UndeliveredReply reply, Instant at, CancellationToken ct);
 }

@@ -8,4 +8,5 @@ namespace Cybex.Report.Domain.Claims;
 /// watcher claiming the same TDQL right now.</param>
 /// <param name="Socket">Where the claim's reply goes (<see cref="ClaimProtocol.SocketKey"/> of the TDQL's socket as
 /// claimed): a completion that names any other socket is not this claim's to send.</param>
-public sealed record LeaseIntent(Claim Claim, string Fingerprint, Instant Expires, string Socket);
+/// <param name="User">The user the TDQL is for: what is claimed and unanswered is counted per user (<see cref="FairShare"/>).</param>
+public sealed record LeaseIntent(Claim Claim, string Fingerprint, Instant Expires, string Socket, string User);

@@ -85,6 +85,15 @@ public sealed class ClaimStore(MongoContext mongo, ILeaseWriter leaseWriter) : I
                 .Project(Builders<BsonDocument>.Projection.Include(Leases.Tdql).Exclude("_id")).ToListAsync(ct))
             .Select(l => l[Leases.Tdql].ToString()!).ToHashSet();
 
+    public async Task<IReadOnlyDictionary<string, int>> InFlightByUserAsync(IReadOnlyCollection<string>? users, CancellationToken ct)
+    {
+        var filter = F.Ne(Leases.Answered, true) & (users is null ? F.Exists(Leases.User) : F.In(Leases.User, users));
+        var leases = await mongo.Leases.Find(filter).Project(Builders<BsonDocument>.Projection.Include(Leases.User).Exclude("_id")).ToListAsync(ct);
+        // A lease of an older build has no user, and a damaged one no string: neither counts for anyone.
+        return leases.Select(l => l.GetValue(Leases.User, BsonNull.Value)).Where(u => u.IsString)
+            .GroupBy(u => u.AsString).ToDictionary(g => g.Key, g => g.Count());
+    }
+
     public Task RecordUndeliveredAsync(UndeliveredReply reply, Instant at, CancellationToken ct) =>
         mongo.UndeliveredReplies.InsertOneAsync(new BsonDocument
         {

@@ -16,6 +16,8 @@ public static class Leases
     public const string Fingerprint = "fp";
     /// <summary>The key of the socket the claim was made for: only a reply to it is the claim's to send.</summary>
     public const string Socket = "socket";
+    /// <summary>The user the TDQL is for: claims made and not answered are counted per user (fair claiming).</summary>
+    public const string User = "user";
     public const string Claimed = "claimed";
     public const string Expires = "expires";
     /// <summary>Moved on by every write, so a write made on a lease as read fails once anyone has written it since.</summary>
@@ -42,7 +44,7 @@ public static class Leases
 
     /// <summary>A new claim's lease: every field set, nothing of an earlier lease of the same TDQL kept.</summary>
     public static UpdateDefinition<BsonDocument> Fresh(LeaseIntent i) => Builders<BsonDocument>.Update
-        .Set(Tdql, i.Claim.TdqlHash).Set(ClaimId, Id(i.Claim.ClaimId)).Set(Fingerprint, i.Fingerprint).Set(Socket, i.Socket)
+        .Set(Tdql, i.Claim.TdqlHash).Set(ClaimId, Id(i.Claim.ClaimId)).Set(Fingerprint, i.Fingerprint).Set(Socket, i.Socket).Set(User, i.User)
         .Set(Claimed, i.Claim.ClaimedAt.ToDateTimeUtc()).Set(Expires, i.Expires.ToDateTimeUtc())
         .Set(Attempt, i.Claim.Attempt).Set(Started, false).Set(Answered, false).Unset(LastError).Unset(SendingUntil).Inc(Version, 1L);
 

@@ -146,8 +146,10 @@ public sealed class TdqlStore(MongoContext mongo) : ITdqlStore
     }
 
     /// <summary>TDQLs whose status is <c>wait</c>, oldest first, with their <c>_id</c> (duplicates of one hash differ only there).</summary>
-    public async Task<List<BsonDocument>> WaitingAsync(int limit, CancellationToken ct) =>
-        await mongo.ReportDb.Find(TdqlFilters.Waiting).Sort(Builders<BsonDocument>.Sort.Ascending("_id")).Limit(limit).ToListAsync(ct);
+    /// <param name="exceptUsers">Users whose TDQLs are passed over (those with as many claims in flight as they may have).</param>
+    public async Task<List<BsonDocument>> WaitingAsync(int limit, CancellationToken ct, IReadOnlyCollection<string>? exceptUsers = null) =>
+        await mongo.ReportDb.Find(exceptUsers is { Count: > 0 } ? TdqlFilters.Waiting & F.Nin("data.userid", exceptUsers) : TdqlFilters.Waiting)
+            .Sort(Builders<BsonDocument>.Sort.Ascending("_id")).Limit(limit).ToListAsync(ct);
 
     /// <summary>
     /// The <c>_id</c> of the oldest answerable document of each hash. Two documents may share a hash (a restore, a

@@ -21,6 +21,7 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
         public required Guid Claim;
         public required string Fingerprint;
         public required string Socket;
+        public required string User;
         public long Version;
         public Instant ClaimedAt;
         public Instant Expires;
@@ -99,11 +100,17 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
             if (held is not null) _leases.Remove(held);
             _leases.Add(new LeaseDoc
             {
-                Id = ++_nextLeaseId, Tdql = i.Claim.TdqlHash, Claim = i.Claim.ClaimId, Fingerprint = i.Fingerprint, Socket = i.Socket, Version = (held?.Version ?? 0) + 1,
+                Id = ++_nextLeaseId, Tdql = i.Claim.TdqlHash, Claim = i.Claim.ClaimId, Fingerprint = i.Fingerprint, Socket = i.Socket, User = i.User, Version = (held?.Version ?? 0) + 1,
                 ClaimedAt = i.Claim.ClaimedAt, Expires = i.Expires, Attempt = i.Claim.Attempt,
             });
             return true;
         }).ToList();
+    }
+
+    public async Task<IReadOnlyDictionary<string, int>> InFlightByUserAsync(IReadOnlyCollection<string>? users, CancellationToken ct)
+    {
+        await scheduler.Gate();
+        return _leases.Where(l => !l.Answered && (users is null || users.Contains(l.User))).GroupBy(l => l.User).ToDictionary(g => g.Key, g => g.Count());
     }
 
     public async Task<Lease?> TryUpdateAsync(LeaseMatch match, LeaseChange change, CancellationToken ct)

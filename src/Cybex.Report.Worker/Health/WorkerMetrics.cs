@@ -36,7 +36,7 @@ public sealed class WorkerMetrics : IDisposable
         _busRestarts = _meter.CreateCounter<long>("cybex_bus_restarts", description: "Bus restarts by the consumer watchdog");
         _dropped = _meter.CreateCounter<long>("cybex_requests_dropped", description: "Report requests dropped without work (stale or duplicate claim, redo, malformed), by reason");
         _malformed = _meter.CreateCounter<long>("cybex_tdql_malformed", description: "TDQL documents marked malformed (or duplicate) by the watcher");
-        _busQueries = _meter.CreateCounter<long>("cybex_bus_queries", description: "Report queries answered on the bus, by result (ready, rejected, or unauthenticated)");
+        _busQueries = _meter.CreateCounter<long>("cybex_bus_queries", description: "Report queries answered on the bus, by result (ready, rejected, unauthenticated, throttled or malformed)");
         _unannounced = _meter.CreateUpDownCounter<long>("cybex_watcher_unannounced", description: "Claims waiting for the broker to be announced");
     }
 

@@ -51,6 +51,14 @@ public sealed class WorkerOptions
     [Range(1, 10000)]
     public int ClaimBatch { get; set; } = 100;
 
+    /// <summary>
+    /// Claims of one user made and not yet answered, across all workers: the watcher claims no more of that user's
+    /// queries until one is answered (and the bus door answers the user's next query "ask again"), so one user's
+    /// flood cannot fill the queue ahead of everyone else. Enough to keep a lone user's reports at full speed.
+    /// </summary>
+    [Range(1, 100000)]
+    public int MaxInFlightPerUser { get; set; } = 16;
+
     /// <summary>Claims of one batch in flight at once.</summary>
     [Range(1, 256)]
     public int ClaimParallelism { get; set; } = 16;

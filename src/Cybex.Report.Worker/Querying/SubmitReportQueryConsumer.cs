@@ -33,6 +33,7 @@ public sealed class SubmitReportQueryConsumer(
 {
     private readonly QueryOptions _options = queryOptions.Value;
     private readonly Duration _lease = Duration.FromSeconds(workerOptions.Value.LeaseSeconds);
+    private readonly int _maxInFlight = workerOptions.Value.MaxInFlightPerUser;
 
     public async Task Consume(ConsumeContext<SubmitReportQuery> context)
     {
@@ -105,6 +106,13 @@ public sealed class SubmitReportQueryConsumer(
         if (existing is { Status: Tdql.StatusProcessing } && !q.Redo)
         {
             await RespondWhenFinishedAsync(context, hash);
+            return;
+        }
+        // The watcher's rule at the door: a user with as many queries in flight as they may have is asked to wait.
+        // Checked before the claim, so queries of one user arriving together may pass it together.
+        if ((await claims.InFlightAsync([user], ct)).GetValueOrDefault(user) is var inFlight && inFlight >= _maxInFlight)
+        {
+            await RejectAsync(context, $"{inFlight} of your queries are being answered, as many as one user may have at once; ask again when one is answered", hash, outcome: "throttled");
             return;
         }
         Claim? claim;
@@ -221,8 +229,8 @@ public sealed class SubmitReportQueryConsumer(
     private async Task RejectAsync(ConsumeContext<SubmitReportQuery> context, string reason, string? hash = null, string? reportId = null, string outcome = "rejected")
     {
         metrics.BusQuery(outcome);
-        // A failed report's text can quote the query's values: only refusals made before decryption are logged.
-        if (reportId is null && hash is null) logger.LogInformation("Bus query rejected: {Reason}", reason);
+        // A failed report's text can quote the query's values: only refusals the worker words itself are logged.
+        if (reportId is null) logger.LogInformation("Bus query rejected: {Reason}", reason);
         else logger.LogInformation("Bus query answered as failed (report {Report})", reportId);
         await ReplyAsync(context, new ReportRejected(reason, hash, reportId));
     }

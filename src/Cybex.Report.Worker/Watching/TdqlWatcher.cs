@@ -2,6 +2,7 @@ using Cybex.Report.Contracts;
 using System.Diagnostics;
 using Cybex.Report.Domain;
 using Cybex.Report.Storage;
+using Cybex.Report.Domain.Answering;
 using Cybex.Report.Domain.Claims;
 using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Worker.Health;
@@ -22,7 +23,7 @@ namespace Cybex.Report.Worker.Watching;
 /// original's busy loop, and survives database or broker faults by backing off and trying again.
 /// </summary>
 public sealed class TdqlWatcher(
-    ClaimProtocol claims, TdqlStore tdqls, IBus bus, IClock clock, WorkerMetrics metrics, WatcherState state, IOptions<WorkerOptions> options,
+    ClaimProtocol claims, TdqlStore tdqls, IIdentityReader identity, IBus bus, IClock clock, WorkerMetrics metrics, WatcherState state, IOptions<WorkerOptions> options,
     ILogger<TdqlWatcher> logger, IHostApplicationLifetime? lifetime = null)
     : BackgroundService
 {
@@ -155,17 +156,62 @@ public sealed class TdqlWatcher(
         await tdqls.MarkMalformedAsync(doc["_id"], reason, ct);
     }
 
+    /// <summary>
+    /// Claims what is waiting, fairly (<see cref="FairShare"/>): users with as many claims in flight as they may have
+    /// are passed over in the read itself, so one user's backlog never hides another's query from the batch.
+    /// </summary>
     private async Task<List<Announcement>> ClaimWaitingAsync(CancellationToken ct)
     {
-        var waiting = await ClaimableAsync(await tdqls.WaitingAsync(_options.ClaimBatch, ct), ct);
-        var created = waiting.ToDictionary(w => w.Tdql.Hash, w => w.Tdql.Timestamp);
-        var batch = await claims.ClaimBatchAsync(waiting.Select(w => w.Doc).ToList(), Lease, _options.ClaimParallelism, ct);
+        var max = _options.MaxInFlightPerUser;
+        var inFlight = await claims.InFlightAsync(null, ct);
+        var full = inFlight.Where(u => u.Value >= max).Select(u => u.Key).ToList();
+        var waiting = await ClaimableAsync(await WaitingFairlyAsync(full, ct), ct);
+        var candidates = new List<FairShare.Candidate<(BsonDocument Doc, Tdql Tdql)>>();
+        foreach (var w in waiting)
+        {
+            // An unknown user is a group of its own: its query fails alone when answered, as it always has.
+            var user = await identity.FindUserAsync(w.Tdql.UserId, ct);
+            candidates.Add(new(w, w.Tdql.UserId, FairShare.OrgOf(w.Tdql.UserId, user?.OrgHashes)));
+        }
+        var picked = FairShare.Pick(candidates, inFlight, max);
+        var order = picked.Select((p, n) => (p.Tdql.Hash, n)).ToDictionary(p => p.Hash, p => p.n);
+        var batch = await claims.ClaimBatchAsync(picked.Select(p => p.Doc).ToList(), Lease, _options.ClaimParallelism, ct);
         foreach (var (hash, error) in batch.Failed)
         {
             logger.LogWarning("Claiming TDQL {Tdql} failed ({Error}); its lease is removed and it is tried again later", hash, error.GetType().Name);
         }
-        return batch.Won.Select(c => new Announcement(c, Reclaim: false, created[c.TdqlHash])).ToList();
+        var created = picked.ToDictionary(p => p.Tdql.Hash, p => p.Tdql.Timestamp);
+        // Published in the fair order: the queue serves them in the order they are published.
+        return batch.Won.OrderBy(c => order[c.TdqlHash]).Select(c => new Announcement(c, Reclaim: false, created[c.TdqlHash])).ToList();
     }
+
+    /// <summary>
+    /// The oldest waiting TDQLs, and where one read is all of a few users' (a flood), the oldest of the users it
+    /// did not reach, read again passing over those it did: a user whose backlog is refilled as fast as it is
+    /// answered is never full, and would otherwise fill every read. At most <see cref="ReadRounds"/> reads.
+    /// </summary>
+    private async Task<List<BsonDocument>> WaitingFairlyAsync(IReadOnlyCollection<string> full, CancellationToken ct)
+    {
+        var passedOver = full.ToHashSet();
+        var read = new Dictionary<BsonValue, BsonDocument>();
+        for (var round = 0; round < ReadRounds; round++)
+        {
+            var got = await tdqls.WaitingAsync(_options.ClaimBatch, ct, passedOver);
+            foreach (var doc in got) read.TryAdd(doc["_id"], doc);
+            if (got.Count < _options.ClaimBatch) break;
+            // Read loosely: a document whose user is not a string is marked malformed by the claim that follows.
+            var seen = got.Select(UserOf).OfType<string>().Where(passedOver.Add).Count();
+            if (seen == 0) break;
+        }
+        return read.Values.OrderBy(d => d["_id"]).ToList();
+    }
+
+    private const int ReadRounds = 4;
+
+    private static string? UserOf(BsonDocument tdql) =>
+        tdql.GetValue("data", BsonNull.Value) is BsonDocument data && data.GetValue("userid", BsonNull.Value) is BsonArray { Count: > 0 } user && user[0].IsString
+            ? user[0].AsString
+            : null;
 
     /// <summary>A claim and what its metrics need once it is published.</summary>
     private sealed record Announcement(Claim Claim, bool Reclaim, double CreatedSeconds);
