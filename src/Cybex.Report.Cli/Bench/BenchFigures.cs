@@ -35,7 +35,20 @@ public sealed record BenchFigures(
     double? IdleCommandsPerSecond,
     double WorkerPeakMemoryMb)
 {
+    /// <summary>With <c>--tenants</c>: the lone user's figures (the rest of the record is the flood's).</summary>
+    public TenantFigures? Tenants { get; init; }
+
     /// <summary>Every answer of the window, in the order they came: what <c>--plot</c> draws; not in the JSON figures.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<LatencySample> Samples { get; init; } = [];
+}
+
+/// <summary>
+/// The lone user of <c>bench --tenants</c>: their latency on the idle worker (the median of a few queries asked one by
+/// one before the flood), and while the flood ran.
+/// </summary>
+public sealed record TenantFigures(int LoneQueries, double LoneIdleMs, Latency LoneMs, double WorstOverIdle)
+{
     [JsonIgnore]
     public IReadOnlyList<LatencySample> Samples { get; init; } = [];
 }

@@ -23,8 +23,14 @@ public static class BenchPlot
             var label = Invariant($"via {run.Via}, {run.Mode}{(run.Concurrency is { } c ? $" x{c}" : "")}: {run.ReportsPerSecond} r/s, p50 {run.LatencyMs.P50} ms, p99 {run.LatencyMs.P99} ms");
             var color = Palette.GetColor(i);
             var points = overTime.Add.ScatterPoints(run.Samples.Select(s => s.AtSeconds).ToArray(), run.Samples.Select(s => s.LatencyMs).ToArray(), color);
-            points.LegendText = label;
+            points.LegendText = run.Tenants is null ? label : $"the flood (one user): {label}";
             points.MarkerSize = 4;
+            if (run.Tenants is { } t)
+            {
+                var lone = overTime.Add.ScatterPoints(t.Samples.Select(s => s.AtSeconds).ToArray(), t.Samples.Select(s => s.LatencyMs).ToArray(), Palette.GetColor(3));
+                lone.LegendText = Invariant($"a lone user of another org, one query a second: p50 {t.LoneMs.P50} ms, max {t.LoneMs.Max} ms (idle {t.LoneIdleMs} ms)");
+                lone.MarkerSize = 9;
+            }
             if (run.Samples.Count == 0) continue;
             // One bin range for every run, so their bars line up.
             var histogram = ScottPlot.Statistics.Histogram.WithBinCount(Math.Clamp(all.Count / 5, 5, 60), min, max);

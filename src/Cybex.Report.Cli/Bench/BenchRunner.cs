@@ -25,7 +25,7 @@ public static class BenchRunner
 {
     public static async Task<BenchFigures> RunAsync(BenchConfig config, string mongoUrl, string? workerDirectory, TextWriter output, CancellationToken ct)
     {
-        var (events, queries, mode, concurrency, relatedPercent, idleSeconds, via, _, workerCount, busHosts, _, _) = config;
+        var (events, queries, mode, concurrency, relatedPercent, idleSeconds, via, _, workerCount, busHosts, _, _, tenants, maxInFlight) = config;
         await using var databases = new ScratchDatabases("bench", mongoUrl);
         var mongo = databases.Mongo;
         await Common.PingAsync(mongo, ct);
@@ -44,6 +44,7 @@ public static class BenchRunner
         settings["Queries:TokenSecretFile"] = secretFile;
         var tokens = archive.UserHashes.ToDictionary(u => u.Key, u => ApiTokens.Issue(tokenSecret, u.Value));
         if (busHosts is not null) settings["Bus:Hosts:0"] = busHosts;
+        if (maxInFlight is { } m) settings["Worker:MaxInFlightPerUser"] = m.ToString(CultureInfo.InvariantCulture);
         var workers = new List<(Process Process, int MetricsPort)>();
         IBusControl? bus = null;
         try
@@ -92,7 +93,7 @@ public static class BenchRunner
                 await bus.StartAsync(ct);
                 requests = bus.CreateRequestClient<SubmitReportQuery>(RequestTimeout.After(m: 10));
             }
-            var plan = Plan(archive, queries + config.Warmup, relatedPercent);
+            var plan = Plan(archive, queries + config.Warmup, relatedPercent, tenants ? [Flooder] : ["alice", "bob", "carol"]);
             // A closed loop measures the steady state: its first queries (the worker's first consume, publish and
             // reply on each path) run before the window. A burst lands on a worker that has seen nothing.
             var warmup = plan.Take(config.Warmup).ToList();
@@ -152,12 +153,48 @@ public static class BenchRunner
             }
 
             foreach (var q in warmup) await RunOne(q);
+            // The lone user's own queries, numbered past the plan's so none is the same TDQL as another.
+            var lonePlan = tenants ? Plan(archive, 1_000, 0, [LoneUser], first: plan.Count + config.Warmup + 1) : [];
+            var loneNext = 0;
+            var loneLatencies = new ConcurrentBag<(double At, double Ms)>();
+            async Task<double> LoneAsync()
+            {
+                var q = lonePlan[loneNext++];
+                var one = submitter.Prepare(q.Type, q.Qdata, archive.UserHashes[q.User]);
+                using var _ = one.Pending;
+                await writer.WriteLikeApiAsync(one, ct);
+                var landed = Stopwatch.StartNew();
+                return await one.Pending.WaitAsync(TimeSpan.FromSeconds(600), ct) ? landed.Elapsed.TotalMilliseconds : double.NaN;
+            }
+            var loneIdle = new List<double>();
+            for (var i = 0; i < (tenants ? LoneIdleQueries : 0); i++) loneIdle.Add(await LoneAsync());
             progress = new Progress($"bench ({via}, {mode})", queries);
             (done, lost) = (0, 0);
             latencies.Clear();
             (workerCpu0, dbCpu0, selfCpu0) = (WorkersCpu(), ProcessCpu(dbPid), self.TotalProcessorTime);
             commands0 = await CommandsAsync();
             wall.Restart();
+            var floodDone = new CancellationTokenSource();
+            // One query a second from the lone user, from just after the flood begins to its end.
+            var lone = !tenants ? Task.CompletedTask : Task.Run(async () =>
+            {
+                for (var i = 0; !floodDone.IsCancellationRequested; i++)
+                {
+                    if (TimeSpan.FromSeconds(0.5 + i) - wall.Elapsed is { Ticks: > 0 } ahead)
+                    {
+                        try
+                        {
+                            await Task.Delay(ahead, floodDone.Token);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            return;
+                        }
+                    }
+                    var ms = await LoneAsync();
+                    loneLatencies.Add((wall.Elapsed.TotalMilliseconds, ms));
+                }
+            }, ct);
             if (prepared is not null && apiArrival)
             {
                 // The API writes one query at a time (its request's TAHOE calls, one command per document), at --rate
@@ -193,6 +230,8 @@ public static class BenchRunner
                 }));
             }
             wall.Stop();
+            await floodDone.CancelAsync();
+            await lone;
             progress.Dispose();
             var workerCpu = (WorkersCpu() - workerCpu0).TotalMilliseconds;
             var dbCpu = (ProcessCpu(dbPid) - dbCpu0) * 1000;
@@ -228,7 +267,8 @@ public static class BenchRunner
                 idleRate is { } rate ? Math.Round(rate, 2) : null,
                 Math.Round(workers.Max(w => w.Process.PeakWorkingSet64) / 1048576.0, 1))
             {
-                Samples = latencies.OrderBy(l => l.At).Select(l => new LatencySample(Math.Round(l.At / 1000, 3), Math.Round(l.Ms, 2))).ToList(),
+                Samples = Samples(latencies),
+                Tenants = tenants ? Tenant(loneIdle, loneLatencies) : null,
             };
         }
         finally
@@ -244,6 +284,23 @@ public static class BenchRunner
             File.Delete(keyFile);
             File.Delete(secretFile);
         }
+    }
+
+    /// <summary>Who floods and who asks alone in <c>--tenants</c>: users of no common org (org-a; org-b and honeynet).</summary>
+    private const string Flooder = "alice";
+    private const string LoneUser = "carol";
+    private const int LoneIdleQueries = 5;
+
+    private static List<LatencySample> Samples(IEnumerable<(double At, double Ms)> latencies) =>
+        latencies.OrderBy(l => l.At).Select(l => new LatencySample(Math.Round(l.At / 1000, 3), Math.Round(l.Ms, 2))).ToList();
+
+    private static TenantFigures Tenant(List<double> idle, IReadOnlyCollection<(double At, double Ms)> during)
+    {
+        var idleMs = ReplayRunner.Percentile(idle.Order().ToList(), 0.5);
+        var sorted = during.Select(l => l.Ms).Order().ToList();
+        var latency = new Latency(Math.Round(ReplayRunner.Percentile(sorted, 0.50), 1), Math.Round(ReplayRunner.Percentile(sorted, 0.95), 1),
+            Math.Round(ReplayRunner.Percentile(sorted, 0.99), 1), Math.Round(sorted.LastOrDefault(), 1));
+        return new TenantFigures(sorted.Count, Math.Round(idleMs, 1), latency, Math.Round(sorted.LastOrDefault() / Math.Max(idleMs, 0.001), 2)) { Samples = Samples(during) };
     }
 
     private static TimeSpan RefreshedCpu(Process p)
@@ -275,17 +332,16 @@ public static class BenchRunner
     /// <c>from</c> of a few epoch seconds keeps every TDQL distinct (the API folds identical queries of one
     /// hour into one TDQL) without changing any result.
     /// </summary>
-    private static List<(string Type, BsonDocument Qdata, string User)> Plan(GeneratedArchive archive, int queries, int relatedPercent)
+    private static List<(string Type, BsonDocument Qdata, string User)> Plan(GeneratedArchive archive, int queries, int relatedPercent, string[] users, int first = 1)
     {
         var rng = new Random(11);
         var attributes = archive.ArchiveDocs.Where(d => d["itype"] == "attribute" && QueryValidator.SubTypes.Contains(d["sub_type"].AsString)).ToList();
-        var users = new[] { "alice", "bob", "carol" };
         var plan = new List<(string, BsonDocument, string)>();
         for (var i = 0; i < queries; i++)
         {
             var a = attributes[rng.Next(attributes.Count)];
             var related = rng.Next(100) < relatedPercent;
-            var qdata = new BsonDocument { { "sub_type", a["sub_type"] }, { "data", a["data"] }, { "from", (i + 1).ToString(CultureInfo.InvariantCulture) } };
+            var qdata = new BsonDocument { { "sub_type", a["sub_type"] }, { "data", a["data"] }, { "from", (first + i).ToString(CultureInfo.InvariantCulture) } };
             if (related) qdata["level"] = 1;
             plan.Add((related ? ReportTypes.Related : ReportTypes.Count, qdata, users[rng.Next(users.Length)]));
         }

@@ -39,6 +39,9 @@ public static class BenchCommand
         var arrival = CliOptions.Choice("--arrival", "api",
             "how TDQLs land: as the API writes them (one query at a time, its TDQL and then each child its own command) or a burst as one insert", "api", "bulk");
         var rate = CliOptions.OptionalInt("--rate", 1, 1_000_000, "with --arrival api in a burst: queries written per second, a steady load (default: as fast as they can be written)");
+        var tenants = CliOptions.Flag("--tenants",
+            "the burst is one user's flood (alice, org-a) while a user of other orgs (carol) asks one query a second: their latencies apart, the lone user's against their idle latency");
+        var maxInFlight = CliOptions.OptionalInt("--max-in-flight", 1, 100_000, "the worker's Worker:MaxInFlightPerUser (default: the worker's own default)");
         var busHosts = CliOptions.Text("--bus-hosts", "H:P,...", "a broker cluster's nodes (tests/services.sh cluster-start prints them; quorum queues then); default the single broker of RABBITMQ_HOST");
         var json = new Option<string?>("--json")
         {
@@ -55,7 +58,7 @@ public static class BenchCommand
             + "(when tests/services.sh started it) and of bench itself with its API double, the worker's database commands per report by role, report_db scans and "
             + "lease commands per report, commands while idle. Exit code 1 when a query went unanswered.")
         {
-            events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, json, plot, suite,
+            events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, tenants, maxInFlight, json, plot, suite,
         };
         databases.AddTo(command, urlOnly: true);
         command.Validators.Add(r =>
@@ -73,7 +76,10 @@ public static class BenchCommand
                 BusHosts = r.GetValue(busHosts),
                 Arrival = r.GetValue(arrival)!,
                 Rate = r.GetValue(rate),
+                Tenants = r.GetValue(tenants),
+                MaxInFlightPerUser = r.GetValue(maxInFlight),
             };
+            if (config.Tenants && (config.Mode != "burst" || r.GetValue(via) != "tdql" || r.GetValue(suite))) throw new CliException("--tenants goes with a burst via tdql", 2);
             // Checked on the values as parsed, defaults included (a validator sees only what was typed).
             if (config.Rate is not null && (config.Arrival != "api" || config.Mode != "burst")) throw new CliException("--rate goes with --arrival api in a burst", 2);
             // --json alone: the figures are stdout's only content.
@@ -161,6 +167,11 @@ public static class BenchCommand
         Line("report_db_scans_per_report", $"{f.ReportDbScansPerReport} (commands on report_db.instance; leases apart: {f.LeaseCommandsPerReport})");
         Line("idle_commands_per_second", $"{(f.IdleCommandsPerSecond is { } i ? i.ToString(CultureInfo.InvariantCulture) : "n/a")}");
         Line("worker_peak_memory_mb", $"{f.WorkerPeakMemoryMb}");
+        if (f.Tenants is { } t)
+        {
+            Line("lone_user_idle_ms", $"{t.LoneIdleMs} (median of queries asked one by one before the flood)");
+            Line("lone_user_during_flood_ms", $"{t.LoneQueries} queries: p50 {t.LoneMs.P50}, p95 {t.LoneMs.P95}, max {t.LoneMs.Max}; worst {t.WorstOverIdle}x idle");
+        }
         if (text == Console.Out && Terminal.OutIsTerminal)
         {
             var table = new Table().AddColumns("figure", "value").HideHeaders();

@@ -164,7 +164,10 @@ public sealed class TdqlWatcher(
     {
         var max = _options.MaxInFlightPerUser;
         var inFlight = await claims.InFlightAsync(null, ct);
-        var full = inFlight.Where(u => u.Value >= max).Select(u => u.Key).ToList();
+        // A user is refilled a quarter of the limit at a time, not one claim per poll: every read of report_db
+        // costs the database a scan, and one per answered report of a flood was a fifth of its throughput.
+        var gather = Math.Max(1, max / 4);
+        var full = inFlight.Where(u => max - u.Value < gather).Select(u => u.Key).ToList();
         var waiting = await ClaimableAsync(await WaitingFairlyAsync(full, ct), ct);
         var candidates = new List<FairShare.Candidate<(BsonDocument Doc, Tdql Tdql)>>();
         foreach (var w in waiting)
@@ -194,11 +197,13 @@ public sealed class TdqlWatcher(
     {
         var passedOver = full.ToHashSet();
         var read = new Dictionary<BsonValue, BsonDocument>();
+        // No user may be claimed more than the limit: a longer read only costs the database documents nobody takes.
+        var limit = Math.Min(_options.ClaimBatch, _options.MaxInFlightPerUser);
         for (var round = 0; round < ReadRounds; round++)
         {
-            var got = await tdqls.WaitingAsync(_options.ClaimBatch, ct, passedOver);
+            var got = await tdqls.WaitingAsync(limit, ct, passedOver);
             foreach (var doc in got) read.TryAdd(doc["_id"], doc);
-            if (got.Count < _options.ClaimBatch) break;
+            if (got.Count < limit) break;
             // Read loosely: a document whose user is not a string is marked malformed by the claim that follows.
             var seen = got.Select(UserOf).OfType<string>().Where(passedOver.Add).Count();
             if (seen == 0) break;
