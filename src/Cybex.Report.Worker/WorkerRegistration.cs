@@ -97,7 +97,6 @@ public static class WorkerRegistration
         if (ConsumerWatchdog.QueuesOf(shape.Bus, shape.Roles).Count > 0) checks.AddCheck<ConsumerEndpointsHealthCheck>("consumers", tags: [HealthEndpoints.ReadyTag]);
         if (shape.Roles.QueryConsumer && shape.Bus.Transport == TransportKind.RabbitMq)
         {
-            services.TryAddSingleton<IQueueConsumerProbe, RabbitQueueConsumerProbe>();
             checks.AddCheck<DoorHealthCheck>("door", tags: [HealthEndpoints.ReadyTag]);
         }
         if (o.MetricsPort == 0 && string.IsNullOrEmpty(o.OtlpEndpoint)) return;
@@ -170,7 +169,6 @@ public static class WorkerRegistration
         if (busOptions.Transport == TransportKind.RabbitMq && busOptions.WatchdogRestartAfterSeconds > 0
             && Health.ConsumerWatchdog.QueuesOf(busOptions, roles).Count > 0)
         {
-            services.TryAddSingleton<Health.IQueueConsumerProbe, Health.RabbitQueueConsumerProbe>();
             services.AddSingleton<Health.ConsumerWatchdog>();
             services.AddHostedService(sp => sp.GetRequiredService<Health.ConsumerWatchdog>());
         }

@@ -177,15 +177,14 @@ public sealed class TdqlWatcher(
             candidates.Add(new(w, w.Tdql.UserId, FairShare.OrgOf(w.Tdql.UserId, user?.OrgHashes)));
         }
         var picked = FairShare.Pick(candidates, inFlight, max);
-        var order = picked.Select((p, n) => (p.Tdql.Hash, n)).ToDictionary(p => p.Hash, p => p.n);
+        var order = picked.Select((p, n) => (p.Tdql, n)).ToDictionary(p => p.Tdql.Hash);
         var batch = await claims.ClaimBatchAsync(picked.Select(p => p.Doc).ToList(), Lease, _options.ClaimParallelism, ct);
         foreach (var (hash, error) in batch.Failed)
         {
             logger.LogWarning("Claiming TDQL {Tdql} failed ({Error}); its lease is removed and it is tried again later", hash, error.GetType().Name);
         }
-        var created = picked.ToDictionary(p => p.Tdql.Hash, p => p.Tdql.Timestamp);
         // Published in the fair order: the queue serves them in the order they are published.
-        return batch.Won.OrderBy(c => order[c.TdqlHash]).Select(c => new Announcement(c, Reclaim: false, created[c.TdqlHash])).ToList();
+        return batch.Won.OrderBy(c => order[c.TdqlHash].n).Select(c => new Announcement(c, Reclaim: false, order[c.TdqlHash].Tdql.Timestamp)).ToList();
     }
 
     /// <summary>
