@@ -10,6 +10,7 @@ var root = new RootCommand("cybex-report: the operator tool of Cybex Report Bus.
 {
     StatusCommand.Create(),
     RequeueCommand.Create(),
+    QuotaCommand.Create(),
     SubmitCommand.Create(),
     KeygenCommand.Create(),
     ImportCommand.Create(),

@@ -3,7 +3,7 @@ using MongoDB.Driver;
 
 namespace Cybex.Report.Storage;
 
-/// <summary>One client for the process and the three collections the report module touches.</summary>
+/// <summary>One client for the process and the collections the report module touches.</summary>
 public sealed class MongoContext
 {
     public MongoContext(MongoOptions options, CommandCounter counter)
@@ -27,6 +27,7 @@ public sealed class MongoContext
         ReportDb = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>(options.Collection);
         Leases = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>("report_leases");
         UndeliveredReplies = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>("report_undelivered");
+        Quotas = Client.GetDatabase(options.ReportDatabase).GetCollection<BsonDocument>("report_quotas");
     }
 
     public MongoOptions Options { get; }
@@ -46,6 +47,9 @@ public sealed class MongoContext
 
     /// <summary>Replies given up because the API had gone (refused, reset or silent), kept for operators.</summary>
     public IMongoCollection<BsonDocument> UndeliveredReplies { get; }
+
+    /// <summary>Operators' per-org quotas and the claims each has counted (<c>Quotas/QuotaStore</c>).</summary>
+    public IMongoCollection<BsonDocument> Quotas { get; }
 
     public async Task EnsureIndexesAsync(CancellationToken ct)
     {
@@ -73,5 +77,6 @@ public sealed class MongoContext
             new CreateIndexModel<BsonDocument>(keys.Ascending("tdql"), new CreateIndexOptions { Unique = true }),
             new CreateIndexModel<BsonDocument>(keys.Ascending("expires")),
         ], ct);
+        await Quotas.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("org"), new CreateIndexOptions { Unique = true }), cancellationToken: ct);
     }
 }

@@ -7,10 +7,12 @@ using Cybex.Report.Domain.Claims;
 using Cybex.Report.Storage.Claims;
 using Cybex.Report.Storage.Status;
 using Cybex.Report.Storage.Identity;
+using Cybex.Report.Storage.Quotas;
 using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Worker.Health;
 using Cybex.Report.Worker.Hosting;
 using Cybex.Report.Worker.Options;
+using Cybex.Report.Worker.Quotas;
 using Cybex.Report.Worker.Replying;
 using Cybex.Report.Worker.Reporting;
 using Cybex.Report.Worker.Watching;
@@ -73,6 +75,8 @@ public static class WorkerRegistration
             Duration.FromSeconds(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.LeaseSeconds), sp.GetRequiredService<IOptions<WorkerOptions>>().Value.MaxAttempts));
         services.AddSingleton(sp => new ReplyFlow(sp.GetRequiredService<ClaimProtocol>(), sp.GetRequiredService<NonceSender>().SendingHold));
         services.AddSingleton<ReportDbStatus>();
+        services.AddSingleton<QuotaStore>();
+        services.AddSingleton<OrgQuotas>();
         services.AddSingleton(sp => new QueryKey(LoadCipher(sp)));
         services.AddSingleton(sp => new QueryAnswerer(
             sp.GetRequiredService<ITdqlStore>(), sp.GetRequiredService<IIdentityReader>(), sp.GetRequiredService<IArchiveReader>(),

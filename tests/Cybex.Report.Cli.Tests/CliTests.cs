@@ -52,6 +52,8 @@ public class CliTests
         { ["bench", "--mode", "open"], 2, "--mode must be burst or closed" },
         { ["bench", "--plot", "figures.jpg"], 2, "--plot must name a .png file" },
         { ["requeue", "--failed", "--stuck"], 2, "give exactly one of --failed, --stuck, --tdql HASH" },
+        { ["quota", "--per-minute", "5"], 2, "--per-minute and --remove need --org" },
+        { ["quota", "--org", "abc", "--remove"], 2, "--org must be a 64-character lower-case hex hash" },
         { ["status", "--interval", "0"], 2, "--interval must be a whole number from 1 to 3600" },
         { ["status", "--mongo", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300"], 3, "database unreachable" },
     };
@@ -72,7 +74,7 @@ public class CliTests
     {
         var (code, help, _) = await RunAsync(["--help"]);
         Assert.Equal(0, code);
-        foreach (var command in new[] { "status", "requeue", "submit", "keygen", "import", "seed-demo", "demo", "bench", "replay", "conformance" }) Assert.Contains(command, help);
+        foreach (var command in new[] { "status", "requeue", "quota", "submit", "keygen", "import", "seed-demo", "demo", "bench", "replay", "conformance" }) Assert.Contains(command, help);
 
         var bench = await RunAsync(["bench", "--help"]);
         Assert.Equal(0, bench.Exit);
@@ -130,6 +132,33 @@ public class CliTests
         var plain = await RunAsync(["status", "--watch", "--interval", "1", "--refreshes", "2", "--rabbit-api", rabbit, .. databases]);
         Assert.Equal(2, plain.Out.Split('\n').Count(l => l.StartsWith("--- ", StringComparison.Ordinal)));
         Assert.Contains("reports/s over the last minute", plain.Out);
+    }
+
+    [Fact]
+    public async Task Quota_sets_lists_and_removes_an_orgs_quota_and_status_shows_the_orgs_backlog_held_by_it()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        string[] databases = ["--tahoe-db", env.Options.TahoeDatabase, "--identity-db", env.Options.IdentityDatabase, "--report-db", env.Options.ReportDatabase];
+        var orgA = env.Fixture.Root["orgs"]["org_a"]["_hash"].AsString;
+        using var one = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(1), env.UserId("alice"), CancellationToken.None);
+        using var two = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(2), env.UserId("alice"), CancellationToken.None);
+        using var three = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(3), env.UserId("carol"), CancellationToken.None);
+
+        var set = await RunAsync(["quota", "--org", orgA, "--per-minute", "0", .. databases]);
+        Assert.True(set.Exit == 0, set.Err);
+        var listed = await RunAsync(["quota", .. databases]);
+        Assert.Contains($"{orgA}  0 a minute, 0 used in the last minute", listed.Out);
+        var (code, output, err) = await RunAsync(["status", "--json", "--rabbit-api", "http://127.0.0.1:1/", .. databases]);
+        Assert.True(code == 0, err + output);
+        var orgs = BsonDocument.Parse(output)["orgs"].AsBsonArray.Select(o => o.AsBsonDocument).ToDictionary(o => o["org"].AsString);
+        Assert.Equal((2, 0, true), (orgs[orgA]["waiting"].ToInt32(), orgs[orgA]["quota_per_minute"].ToInt32(), orgs[orgA]["throttled"].AsBoolean));
+        var orgB = orgs[env.Fixture.Root["orgs"]["org_b"]["_hash"].AsString];
+        Assert.Equal((1, true, false), (orgB["waiting"].ToInt32(), orgB["quota_per_minute"].IsBsonNull, orgB["throttled"].AsBoolean));
+
+        var removed = await RunAsync(["quota", "--org", orgA, "--remove", .. databases]);
+        Assert.Contains("removed", removed.Out);
+        Assert.Contains("no quotas", (await RunAsync(["quota", .. databases])).Out);
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public class PlotTests
     {
         var now = Instant.FromUnixTimeSeconds(1_700_000_000);
         var summary = new ReportDbSummary(new Dictionary<string, long> { ["ready"] = 41, ["wait"] = 2 }, 1, 0, new Dictionary<string, long> { ["count"] = 120 },
-            now - Duration.FromSeconds(12), now);
+            now - Duration.FromSeconds(12), now, [new OrgBacklog("786c017c5ded735d8ed9bd91db129b6a880939245fb240f33b9a601b7e01e44a", 2, 30, 30, true)]);
         var snapshot = new StatusSnapshot("report_db", summary, [new QueueFigures("report-requested", 7, 2), new QueueFigures("report-requested_error", 1, 0)], null);
         var text = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(text), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
@@ -59,7 +59,7 @@ public class PlotTests
         console.Write(StatusView.Render(snapshot));
 
         var screen = text.ToString();
-        foreach (var shown in new[] { "41", "report-requested_error", "12 s ago", "count 2", "stuck (lease expired)" }) Assert.Contains(shown, screen);
+        foreach (var shown in new[] { "41", "report-requested_error", "12 s ago", "count 2", "stuck (lease expired)", "786c017c5ded735d", "throttled" }) Assert.Contains(shown, screen);
         Assert.Contains("│", screen);
         Assert.True(snapshot.NeedsAttention);
         Assert.Equal(1, snapshot.ErrorMessages);

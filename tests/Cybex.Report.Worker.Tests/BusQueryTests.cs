@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Cybex.Report.Contracts;
 using Cybex.Report.Worker.Querying;
 using Cybex.Report.Storage;
+using Cybex.Report.Storage.Quotas;
 using Cybex.Report.Domain.Tahoe;
 using Cybex.Report.Domain.Queries;
 using MassTransit;
@@ -136,6 +137,21 @@ public class BusQueryTests : IAsyncLifetime
 
         Assert.True(response.Is(out Response<ReportRejected>? rejected), $"{kind}: answered as ready");
         Assert.Contains(expected, rejected!.Message.Reason);
+    }
+
+    [Fact]
+    public async Task A_query_of_an_org_over_its_quota_is_told_when_to_ask_again_and_another_org_is_answered()
+    {
+        await new QuotaStore(_env.Mongo).SetAsync(_env.Fixture.Root["orgs"]["org_b"]["_hash"].AsString, 2, CancellationToken.None);
+
+        var answers = new List<Response<ReportReady, ReportRejected>>();
+        for (var i = 0; i < 3; i++) answers.Add(await AskAsync(Query("count", TestEnvironment.CountText(i + 1), "carol")));
+        var alice = await AskAsync(Query("count", Count, "alice"));
+
+        Assert.All(answers.Take(2), a => Assert.IsType<ReportReady>(a.Message));
+        Assert.True(answers[2].Is(out Response<ReportRejected>? over), "the query over the quota was answered");
+        Assert.Matches("quota of queries a minute is used up; ask again in [0-9]+ s", over!.Message.Reason);
+        Assert.IsType<ReportReady>(alice.Message);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Cybex.Report.Domain.Tahoe;
+using Cybex.Report.Storage.Status;
 using NodaTime;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -23,6 +24,11 @@ public static class StatusView
         yield return $"  replies given up (the API had gone) {s.Db.UndeliveredReplies}";
         yield return $"  oldest waiting {OldestWaiting(s)}";
         yield return $"  reports/s over the last minute {ReportRates(s)}";
+        if (s.Db.Orgs.Count > 0)
+        {
+            yield return "orgs (waiting, quota a minute, used in the last minute):";
+            foreach (var o in s.Db.Orgs) yield return $"  {o.Org,-69} {o.Waiting,8} waiting {Quota(o),10} {o.UsedLastMinute,6} used{(o.Throttled ? "  throttled" : "")}";
+        }
         if (s.Queues is null)
         {
             yield return $"queues: RabbitMQ management API not reachable at {s.QueuesUnreachable}";
@@ -55,6 +61,13 @@ public static class StatusView
             }
             queues = table;
         }
+        if (s.Db.Orgs.Count > 0)
+        {
+            var orgs = new Table().Title("orgs").AddColumns("org", "waiting", "quota/min", "used, last minute", "");
+            // The first characters of a hash tell orgs apart on a screen; --json gives them whole.
+            foreach (var o in s.Db.Orgs) orgs.AddRow(Markup.Escape(Short(o.Org)), $"{o.Waiting}", Quota(o), $"{o.UsedLastMinute}", o.Throttled ? "[yellow]throttled[/]" : "");
+            queues = new Rows(queues, orgs);
+        }
         var at = s.Db.At.ToDateTimeUtc().ToString("HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
         return new Rows(new Columns(queries, queues), new Markup($"[grey]{at}; Ctrl+C ends a --watch[/]"));
     }
@@ -70,7 +83,12 @@ public static class StatusView
         reports_last_minute = s.Db.ReportsLastMinute,
         queues = s.Queues?.Select(q => new { q.Name, q.Messages, q.Consumers }),
         error_messages = s.ErrorMessages,
+        orgs = s.Db.Orgs.Select(o => new { o.Org, o.Waiting, quota_per_minute = o.PerMinute, used_last_minute = o.UsedLastMinute, o.Throttled }),
     }, Json);
+
+    private static string Quota(OrgBacklog o) => o.PerMinute is { } n ? $"{n}" : "none";
+
+    private static string Short(string org) => org.Length > 16 ? org[..16] + "…" : org;
 
     private static string OldestWaiting(StatusSnapshot s) =>
         s.Db.OldestWaiting is { } o ? $"{Math.Max(0, (s.Db.At - o).TotalSeconds):0} s ago" : "none";

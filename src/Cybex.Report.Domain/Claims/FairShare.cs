@@ -13,24 +13,28 @@ public static class FairShare
 
     /// <param name="oldestFirst">The waiting TDQLs read, oldest first.</param>
     /// <param name="inFlight">Each user's claims made and not yet answered.</param>
-    public static List<T> Pick<T>(IReadOnlyList<Candidate<T>> oldestFirst, IReadOnlyDictionary<string, int> inFlight, int maxInFlightPerUser)
+    /// <param name="orgAllowance">How many more an org with a quota (<see cref="OrgQuota"/>) may have claimed now; orgs not named have no quota.</param>
+    public static List<T> Pick<T>(IReadOnlyList<Candidate<T>> oldestFirst, IReadOnlyDictionary<string, int> inFlight, int maxInFlightPerUser,
+        IReadOnlyDictionary<string, int>? orgAllowance = null)
     {
         // Insertion order of the groupings keeps the oldest org, and the oldest user within it, first.
         var orgs = oldestFirst
             .GroupBy(c => c.Org)
-            .Select(org => new Queue<Queue<T>>(org.GroupBy(c => c.User)
+            .Select(org => (Org: org.Key, Users: new Queue<Queue<T>>(org.GroupBy(c => c.User)
                 .Select(user => new Queue<T>(user.Take(Math.Max(0, maxInFlightPerUser - inFlight.GetValueOrDefault(user.Key))).Select(c => c.Item)))
-                .Where(user => user.Count > 0)))
-            .Where(org => org.Count > 0)
+                .Where(user => user.Count > 0))))
+            .Where(org => org.Users.Count > 0)
             .ToList();
         var picked = new List<T>();
-        var turn = new Queue<Queue<Queue<T>>>(orgs);
+        var turn = new Queue<(string Org, int Left, Queue<Queue<T>> Users)>(orgs
+            .Select(o => (o.Org, Left: orgAllowance is not null && orgAllowance.TryGetValue(o.Org, out var left) ? left : int.MaxValue, o.Users))
+            .Where(o => o.Left > 0));
         while (turn.TryDequeue(out var org))
         {
-            var user = org.Dequeue();
+            var user = org.Users.Dequeue();
             picked.Add(user.Dequeue());
-            if (user.Count > 0) org.Enqueue(user);
-            if (org.Count > 0) turn.Enqueue(org);
+            if (user.Count > 0) org.Users.Enqueue(user);
+            if (org.Users.Count > 0 && org.Left > 1) turn.Enqueue(org with { Left = org.Left - 1 });
         }
         return picked;
     }

@@ -145,6 +145,12 @@ public sealed class TdqlStore(MongoContext mongo) : ITdqlStore
         await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
     }
 
+    /// <summary>The user a TDQL document is for, read loosely (null when it is not a string): for grouping, never for answering.</summary>
+    public static string? UserOf(BsonDocument tdql) =>
+        tdql.GetValue("data", BsonNull.Value) is BsonDocument data && data.GetValue("userid", BsonNull.Value) is BsonArray { Count: > 0 } user && user[0].IsString
+            ? user[0].AsString
+            : null;
+
     /// <summary>TDQLs whose status is <c>wait</c>, oldest first, with their <c>_id</c> (duplicates of one hash differ only there).</summary>
     /// <param name="exceptUsers">Users whose TDQLs are passed over (those with as many claims in flight as they may have).</param>
     public async Task<List<BsonDocument>> WaitingAsync(int limit, CancellationToken ct, IReadOnlyCollection<string>? exceptUsers = null) =>

@@ -20,6 +20,8 @@ public sealed class WorkerMetrics : IDisposable
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _malformed;
     private readonly Counter<long> _busQueries;
+    private readonly Counter<long> _orgClaims;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _overQuota = new(StringComparer.Ordinal);
 
     public WorkerMetrics(CommandCounter commands)
     {
@@ -36,7 +38,11 @@ public sealed class WorkerMetrics : IDisposable
         _busRestarts = _meter.CreateCounter<long>("cybex_bus_restarts", description: "Bus restarts by the consumer watchdog");
         _dropped = _meter.CreateCounter<long>("cybex_requests_dropped", description: "Report requests dropped without work (stale or duplicate claim, redo, malformed), by reason");
         _malformed = _meter.CreateCounter<long>("cybex_tdql_malformed", description: "TDQL documents marked malformed (or duplicate) by the watcher");
-        _busQueries = _meter.CreateCounter<long>("cybex_bus_queries", description: "Report queries answered on the bus, by result (ready, rejected, unauthenticated, throttled or malformed)");
+        _busQueries = _meter.CreateCounter<long>("cybex_bus_queries", description: "Report queries answered on the bus, by result (ready, rejected, unauthenticated, throttled, over_quota or malformed)");
+        // Orgs by hash only: names never leave the identity database.
+        _orgClaims = _meter.CreateCounter<long>("cybex_org_claims", description: "New claims by org (its hash)");
+        _meter.CreateObservableGauge("cybex_org_over_quota", () => _overQuota.Select(kv => new Measurement<int>(kv.Value, new KeyValuePair<string, object?>("org", kv.Key))),
+            description: "1 while an org with a quota is at it and its queries wait, else 0, by org (its hash)");
         _unannounced = _meter.CreateUpDownCounter<long>("cybex_watcher_unannounced", description: "Claims waiting for the broker to be announced");
     }
 
@@ -62,6 +68,10 @@ public sealed class WorkerMetrics : IDisposable
         _claims.Add(1, new KeyValuePair<string, object?>("kind", reclaim ? "reclaim" : "new"));
         if (!reclaim) _lag.Record(Math.Max(0, lag.TotalMilliseconds));
     }
+
+    public void OrgClaimed(string org, int count) => _orgClaims.Add(count, new KeyValuePair<string, object?>("org", org));
+
+    public void OverQuota(string org, bool over) => _overQuota[org] = over ? 1 : 0;
 
     public void BusRestarted() => _busRestarts.Add(1);
 

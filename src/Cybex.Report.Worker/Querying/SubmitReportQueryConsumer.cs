@@ -10,6 +10,7 @@ using Cybex.Report.Storage.Tdqls;
 using Cybex.Report.Worker.Health;
 using Cybex.Report.Worker.Hosting;
 using Cybex.Report.Worker.Options;
+using Cybex.Report.Worker.Quotas;
 using Cybex.Report.Worker.Reporting;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -27,7 +28,7 @@ namespace Cybex.Report.Worker.Querying;
 /// the query's token names (verified as the API verifies it), or, from a trusted service only, the user it names.
 /// </summary>
 public sealed class SubmitReportQueryConsumer(
-    TdqlStore store, ClaimProtocol claims, QueryAnswerer answerer, IIdentityReader identity, UserTokens tokens, QueryKey key, IClock clock,
+    TdqlStore store, ClaimProtocol claims, QueryAnswerer answerer, IIdentityReader identity, OrgQuotas quotas, UserTokens tokens, QueryKey key, IClock clock,
     WorkerMetrics metrics, ReplyTargets replies, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, ILogger<SubmitReportQueryConsumer> logger)
     : IConsumer<SubmitReportQuery>
 {
@@ -115,6 +116,14 @@ public sealed class SubmitReportQueryConsumer(
             await RejectAsync(context, $"{inFlight} of your queries are being answered, as many as one user may have at once; ask again when one is answered", hash, outcome: "throttled");
             return;
         }
+        // The org's quota: a query over it has no TDQL to wait in, so the requester is told when to ask again.
+        var org = FairShare.OrgOf(user, (await identity.FindUserAsync(user, ct))?.OrgHashes);
+        if (await quotas.TakeOneAsync(org, ct) is { } freesAt)
+        {
+            var seconds = Math.Max(1, (long)Math.Ceiling((freesAt - clock.GetCurrentInstant()).TotalSeconds));
+            await RejectAsync(context, $"your organisation's quota of queries a minute is used up; ask again in {seconds} s", hash, outcome: "over_quota");
+            return;
+        }
         Claim? claim;
         StoredTdql claimed;
         if (existing is null)
@@ -132,6 +141,7 @@ public sealed class SubmitReportQueryConsumer(
             claim = (await claims.ClaimBatchAsync([doc], Tdql.StatusInvalid, _lease, 1, ct)).Won.SingleOrDefault();
             claimed = StoredTdql.Parse(TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing }).Tdql);
         }
+        if (claim is not null) metrics.OrgClaimed(org, 1);
         if (claim is null)
         {
             // A copy of this message (or a redo by the API) got there first: its answer is this query's answer.

@@ -9,6 +9,7 @@ using Cybex.Report.Worker.Health;
 using Cybex.Report.Domain.Tahoe;
 using MongoDB.Bson;
 using Cybex.Report.Worker.Options;
+using Cybex.Report.Worker.Quotas;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,7 +24,7 @@ namespace Cybex.Report.Worker.Watching;
 /// original's busy loop, and survives database or broker faults by backing off and trying again.
 /// </summary>
 public sealed class TdqlWatcher(
-    ClaimProtocol claims, TdqlStore tdqls, IIdentityReader identity, IBus bus, IClock clock, WorkerMetrics metrics, WatcherState state, IOptions<WorkerOptions> options,
+    ClaimProtocol claims, TdqlStore tdqls, IIdentityReader identity, OrgQuotas orgQuotas, IBus bus, IClock clock, WorkerMetrics metrics, WatcherState state, IOptions<WorkerOptions> options,
     ILogger<TdqlWatcher> logger, IHostApplicationLifetime? lifetime = null)
     : BackgroundService
 {
@@ -158,34 +159,63 @@ public sealed class TdqlWatcher(
 
     /// <summary>
     /// Claims what is waiting, fairly (<see cref="FairShare"/>): users with as many claims in flight as they may have
-    /// are passed over in the read itself, so one user's backlog never hides another's query from the batch.
+    /// are passed over in the read itself, so one user's backlog never hides another's query from the batch; an org
+    /// at its quota (<see cref="OrgQuota"/>) gets nothing more, and its queries wait until the quota allows them.
     /// </summary>
     private async Task<List<Announcement>> ClaimWaitingAsync(CancellationToken ct)
     {
         var max = _options.MaxInFlightPerUser;
         var inFlight = await claims.InFlightAsync(null, ct);
+        var now = clock.GetCurrentInstant();
+        foreach (var user in _heldBack.Where(h => h.Value <= now).Select(h => h.Key).ToList()) _heldBack.Remove(user);
         // A user is refilled a quarter of the limit at a time, not one claim per poll: every read of report_db
         // costs the database a scan, and one per answered report of a flood was a fifth of its throughput.
         var gather = Math.Max(1, max / 4);
-        var full = inFlight.Where(u => max - u.Value < gather).Select(u => u.Key).ToList();
+        var full = inFlight.Where(u => max - u.Value < gather).Select(u => u.Key).Concat(_heldBack.Keys).ToList();
         var waiting = await ClaimableAsync(await WaitingFairlyAsync(full, ct), ct);
-        var candidates = new List<FairShare.Candidate<(BsonDocument Doc, Tdql Tdql)>>();
+        var candidates = new List<FairShare.Candidate<Waiting>>();
         foreach (var w in waiting)
         {
             // An unknown user is a group of its own: its query fails alone when answered, as it always has.
             var user = await identity.FindUserAsync(w.Tdql.UserId, ct);
-            candidates.Add(new(w, w.Tdql.UserId, FairShare.OrgOf(w.Tdql.UserId, user?.OrgHashes)));
+            var org = FairShare.OrgOf(w.Tdql.UserId, user?.OrgHashes);
+            candidates.Add(new(new Waiting(w.Doc, w.Tdql, org), w.Tdql.UserId, org));
         }
-        var picked = FairShare.Pick(candidates, inFlight, max);
-        var order = picked.Select((p, n) => (p.Tdql, n)).ToDictionary(p => p.Tdql.Hash);
+        var quotas = await orgQuotas.OfAsync(candidates.Select(c => c.Org), ct);
+        var allowance = quotas.ToDictionary(q => q.Key, q => q.Value.Quota.Allowance(now));
+        var picked = FairShare.Pick(candidates, inFlight, max, allowance);
+        foreach (var (org, quota) in quotas)
+        {
+            var taken = picked.Count(p => p.Org == org);
+            // Spent before the claims: a claim another watcher wins meanwhile costs the org one, never the reverse.
+            if (taken > 0 && !await orgQuotas.TryTakeAsync(quota, taken, ct))
+            {
+                picked.RemoveAll(p => p.Org == org);
+                continue;
+            }
+            var over = taken == allowance[org] && candidates.Count(c => c.Org == org) > taken;
+            orgQuotas.Held(quota, over);
+            if (!over) continue;
+            var until = (quota.Quota with { Used = quota.Quota.Taking(taken, now) }).FreesAt(now);
+            foreach (var c in candidates.Where(c => c.Org == org)) _heldBack[c.User] = until;
+        }
+        var order = picked.Select((p, n) => (p, n)).ToDictionary(p => p.p.Tdql.Hash);
         var batch = await claims.ClaimBatchAsync(picked.Select(p => p.Doc).ToList(), Lease, _options.ClaimParallelism, ct);
         foreach (var (hash, error) in batch.Failed)
         {
             logger.LogWarning("Claiming TDQL {Tdql} failed ({Error}); its lease is removed and it is tried again later", hash, error.GetType().Name);
         }
+        foreach (var org in batch.Won.GroupBy(c => order[c.TdqlHash].p.Org)) metrics.OrgClaimed(org.Key, org.Count());
         // Published in the fair order: the queue serves them in the order they are published.
-        return batch.Won.OrderBy(c => order[c.TdqlHash].n).Select(c => new Announcement(c, Reclaim: false, order[c.TdqlHash].Tdql.Timestamp)).ToList();
+        return batch.Won.OrderBy(c => order[c.TdqlHash].n).Select(c => new Announcement(c, Reclaim: false, order[c.TdqlHash].p.Tdql.Timestamp)).ToList();
     }
+
+    /// <summary>A waiting TDQL and the org it is counted under.</summary>
+    private sealed record Waiting(BsonDocument Doc, Tdql Tdql, string Org);
+
+    // Users of an org found at its quota, passed over in the read until the quota allows more: their backlog would
+    // otherwise fill every read while nothing of it may be claimed.
+    private readonly Dictionary<string, Instant> _heldBack = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The oldest waiting TDQLs, and where one read is all of a few users' (a flood), the oldest of the users it
@@ -204,18 +234,13 @@ public sealed class TdqlWatcher(
             foreach (var doc in got) read.TryAdd(doc["_id"], doc);
             if (got.Count < limit) break;
             // Read loosely: a document whose user is not a string is marked malformed by the claim that follows.
-            var seen = got.Select(UserOf).OfType<string>().Where(passedOver.Add).Count();
+            var seen = got.Select(TdqlStore.UserOf).OfType<string>().Where(passedOver.Add).Count();
             if (seen == 0) break;
         }
         return read.Values.OrderBy(d => d["_id"]).ToList();
     }
 
     private const int ReadRounds = 4;
-
-    private static string? UserOf(BsonDocument tdql) =>
-        tdql.GetValue("data", BsonNull.Value) is BsonDocument data && data.GetValue("userid", BsonNull.Value) is BsonArray { Count: > 0 } user && user[0].IsString
-            ? user[0].AsString
-            : null;
 
     /// <summary>A claim and what its metrics need once it is published.</summary>
     private sealed record Announcement(Claim Claim, bool Reclaim, double CreatedSeconds);

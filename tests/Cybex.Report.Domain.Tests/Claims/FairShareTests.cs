@@ -56,4 +56,16 @@ public class FairShareTests
         Assert.Equal("user:u1", FairShare.OrgOf("u1", []));
         Assert.Equal("org-a", FairShare.OrgOf("u1", ["org-b", "org-a"]));
     }
+
+    [Fact]
+    public void An_org_at_its_quota_gets_nothing_and_one_under_it_no_more_than_its_allowance_while_others_go_on()
+    {
+        var waiting = new[]
+        {
+            C("a1", "alice", "org-a"), C("b1", "bob", "org-a"), C("a2", "alice", "org-a"), C("e1", "eve", "org-b"), C("e2", "eve", "org-b"), C("d1", "dave", "org-c"),
+        };
+
+        Assert.Equal(["a1", "e1", "d1", "b1", "e2"], FairShare.Pick(waiting, NoneInFlight, 10, new Dictionary<string, int> { ["org-a"] = 2 }));
+        Assert.Equal(["e1", "d1", "e2"], FairShare.Pick(waiting, NoneInFlight, 10, new Dictionary<string, int> { ["org-a"] = 0 }));
+    }
 }
