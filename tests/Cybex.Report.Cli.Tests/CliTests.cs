@@ -50,6 +50,7 @@ public class CliTests
         { ["import", "--db", "tahoe"], 2, "give exactly one FILE to import" },
         { ["bench", "--events", "abc"], 2, "--events must be a whole number from 10 to 1000000" },
         { ["bench", "--mode", "open"], 2, "--mode must be burst or closed" },
+        { ["bench", "--compare", "/nonexistent"], 2, "--compare /nonexistent holds no cybex-report-worker.dll" },
         { ["bench", "--plot", "figures.jpg"], 2, "--plot must name a .png file" },
         { ["requeue", "--failed", "--stuck"], 2, "give exactly one of --failed, --stuck, --tdql HASH" },
         { ["quota", "--per-minute", "5"], 2, "--per-minute and --remove need --org" },
@@ -274,6 +275,33 @@ public class CliTests
             Assert.Equal(10, run["answered"].ToInt32());
             // Ten queries at 5/s take at least the 1.8 s between the first write and the last.
             Assert.True(run["wall_seconds"].ToDouble() >= 1.8, $"wall {run["wall_seconds"]}");
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public async Task Bench_compares_two_worker_builds_in_alternating_pairs_and_gives_the_median_ratio_of_each_figure()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            // The other build is this one: what is compared is the procedure, not a change.
+            var (code, output, err) = await RunAsync(["bench", "--events", "20", "--queries", "6", "--idle-seconds", "0", "--compare", AppContext.BaseDirectory, "--pairs", "2", "--json", json],
+                new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+
+            Assert.True(code == 0, err + output);
+            var order = output.Split('\n').Where(l => l.StartsWith("== pair", StringComparison.Ordinal)).Select(l => l.Contains("this build", StringComparison.Ordinal) ? "this" : "other");
+            Assert.Equal(["this", "other", "other", "this"], order);
+            Assert.Contains("median ratio", output);
+            var comparison = BsonSerializer.Deserialize<BsonDocument>(await File.ReadAllTextAsync(json));
+            Assert.Equal(2, comparison["this"].AsBsonArray.Count);
+            Assert.Equal(2, comparison["other"].AsBsonArray.Count);
+            var figures = comparison["figures"].AsBsonArray.Select(f => f.AsBsonDocument).ToDictionary(f => f["figure"].AsString);
+            Assert.True(figures["reports_per_second"]["median_ratio"].ToDouble() > 0);
+            Assert.Contains("worker_cpu_ms_per_report", figures.Keys);
         }
         finally
         {

@@ -50,6 +50,9 @@ public static class BenchCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var plot = CliOptions.Text("--plot", "FILE.png", "draw the run as a PNG: latency over time and its distribution; with --reference-suite, the bars against the original");
+        var compare = CliOptions.Text("--compare", "DIR",
+            "another worker build's binaries (e.g. the previous commit's publish): run it and this one one after the other, alternating which goes first, --pairs times, and print each figure's median ratio");
+        var pairs = CliOptions.Int("--pairs", 3, 1, 100, "pairs of runs with --compare");
         var suite = CliOptions.Flag("--reference-suite", "run the original's five reference configurations one after another and print them next to the original worker's stored figures, with ratios");
         var databases = new DatabaseOptions();
         var command = new Command("bench",
@@ -58,12 +61,13 @@ public static class BenchCommand
             + "(when tests/services.sh started it) and of bench itself with its API double, the worker's database commands per report by role, report_db scans and "
             + "lease commands per report, commands while idle. Exit code 1 when a query went unanswered.")
         {
-            events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, tenants, maxInFlight, json, plot, suite,
+            events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, tenants, maxInFlight, json, plot, suite, compare, pairs,
         };
         databases.AddTo(command, urlOnly: true);
         command.Validators.Add(r =>
         {
             if (r.GetValue(workerDir) is { } dir && !File.Exists(Path.Combine(dir, "cybex-report-worker.dll"))) r.AddError($"--worker-dir {dir} holds no cybex-report-worker.dll");
+            if (r.GetValue(compare) is { } other && !File.Exists(Path.Combine(other, "cybex-report-worker.dll"))) r.AddError($"--compare {other} holds no cybex-report-worker.dll");
             if (r.GetValue(plot) is { } png && !png.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) r.AddError("--plot must name a .png file");
         });
         command.SetAction((r, ct) =>
@@ -82,8 +86,16 @@ public static class BenchCommand
             if (config.Tenants && (config.Mode != "burst" || r.GetValue(via) != "tdql" || r.GetValue(suite))) throw new CliException("--tenants goes with a burst via tdql", 2);
             // Checked on the values as parsed, defaults included (a validator sees only what was typed).
             if (config.Rate is not null && (config.Arrival != "api" || config.Mode != "burst")) throw new CliException("--rate goes with --arrival api in a burst", 2);
+            if (r.GetValue(compare) is not null && (r.GetValue(via) == "both" || r.GetValue(suite) || r.GetValue(plot) is not null))
+            {
+                throw new CliException("--compare goes with one run's shape: not with --via both, --reference-suite or --plot", 2);
+            }
             // --json alone: the figures are stdout's only content.
             var jsonTarget = r.GetResult(json) is null ? null : r.GetValue(json) ?? "-";
+            if (r.GetValue(compare) is { } otherWorker)
+            {
+                return CompareAsync(config with { Via = r.GetValue(via)! }, r.GetValue(workerDir), otherWorker, r.GetValue(pairs), jsonTarget, databases.Url(r), ct);
+            }
             return RunAsync(config, r.GetValue(via)!, r.GetValue(workerDir), r.GetValue(suite), jsonTarget, r.GetValue(plot), databases.Url(r), ct);
         });
         return command;
@@ -128,6 +140,21 @@ public static class BenchCommand
             else await File.WriteAllTextAsync(jsonTarget, figures, ct);
         }
         return runs.All(r => r.Lost == 0) ? 0 : 1;
+    }
+
+    private static async Task<int> CompareAsync(BenchConfig config, string? workerDir, string otherWorker, int pairs, string? jsonTarget, string mongoUrl, CancellationToken ct)
+    {
+        var text = jsonTarget == "-" ? Console.Error : Console.Out;
+        var comparison = await BenchComparison.RunAsync(config, mongoUrl, workerDir, otherWorker, pairs, text, ct);
+        text.WriteLine();
+        foreach (var line in comparison.Lines()) text.WriteLine(line);
+        if (jsonTarget is not null)
+        {
+            var figures = JsonSerializer.Serialize(comparison, Json);
+            if (jsonTarget == "-") Console.WriteLine(figures);
+            else await File.WriteAllTextAsync(jsonTarget, figures, ct);
+        }
+        return comparison.This.Concat(comparison.Other).All(r => r.Lost == 0) ? 0 : 1;
     }
 
     private static void PrintReference(List<BenchFigures> runs, TextWriter text)
