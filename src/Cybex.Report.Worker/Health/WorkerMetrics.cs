@@ -71,7 +71,18 @@ public sealed class WorkerMetrics : IDisposable
 
     public void OrgClaimed(string org, int count) => _orgClaims.Add(count, new KeyValuePair<string, object?>("org", org));
 
-    public void OverQuota(string org, bool over) => _overQuota[org] = over ? 1 : 0;
+    /// <summary>Sets whether an org is held at its quota; true when that changed it (an org first seen under its quota counts as no change).</summary>
+    public bool OverQuota(string org, bool over)
+    {
+        var now = over ? 1 : 0;
+        // The watcher and the bus door both set it: the lock keeps "changed" true for one of them only.
+        lock (_overQuota)
+        {
+            var was = _overQuota.GetValueOrDefault(org);
+            _overQuota[org] = now;
+            return was != now;
+        }
+    }
 
     public void BusRestarted() => _busRestarts.Add(1);
 

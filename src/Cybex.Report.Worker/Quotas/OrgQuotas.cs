@@ -16,7 +16,6 @@ public sealed class OrgQuotas(QuotaStore store, IClock clock, WorkerMetrics metr
     private static readonly TimeSpan KnownFor = TimeSpan.FromSeconds(5);
     private static readonly IReadOnlyDictionary<string, StoredQuota> None = new Dictionary<string, StoredQuota>();
     private readonly SemaphoreSlim _reading = new(1, 1);
-    private readonly Dictionary<string, bool> _over = new(StringComparer.Ordinal);
     private IReadOnlySet<string> _known = new HashSet<string>();
     private long? _knownAt;
 
@@ -47,7 +46,11 @@ public sealed class OrgQuotas(QuotaStore store, IClock clock, WorkerMetrics metr
                 Held(quota, true);
                 return quota.Quota.FreesAt(now);
             }
-            if (await TryTakeAsync(quota, 1, ct)) return null;
+            if (await TryTakeAsync(quota, 1, ct))
+            {
+                Held(quota, false);
+                return null;
+            }
         }
         return clock.GetCurrentInstant() + Duration.FromSeconds(1);
     }
@@ -55,15 +58,9 @@ public sealed class OrgQuotas(QuotaStore store, IClock clock, WorkerMetrics metr
     /// <summary>Whether an org is held at its quota now: a metric always, a log line when it changes.</summary>
     public void Held(StoredQuota quota, bool over)
     {
-        var org = quota.Quota.Org;
-        metrics.OverQuota(org, over);
-        lock (_over)
-        {
-            if (_over.TryGetValue(org, out var was) && was == over) return;
-            _over[org] = over;
-        }
-        if (over) logger.LogInformation("Org {Org} is at its quota of {PerMinute} queries a minute; its queries wait", org, quota.Quota.PerMinute);
-        else logger.LogInformation("Org {Org} is under its quota again", org);
+        if (!metrics.OverQuota(quota.Quota.Org, over)) return;
+        if (over) logger.LogInformation("Org {Org} is at its quota of {PerMinute} queries a minute; its queries wait", quota.Quota.Org, quota.Quota.PerMinute);
+        else logger.LogInformation("Org {Org} is under its quota again", quota.Quota.Org);
     }
 
     private async Task<IReadOnlySet<string>> KnownAsync(CancellationToken ct)
