@@ -46,11 +46,9 @@ public class WatcherTests
         }
     }
 
-    [Fact]
-    public async Task Claims_made_while_publishing_fails_are_announced_with_their_own_claim_once_it_works_and_nothing_new_is_claimed_meanwhile()
+    /// <summary>The watcher alone on the in-memory harness, every publish going through <paramref name="outage"/>.</summary>
+    private static ServiceProvider WatcherOnly(TestEnvironment env, Outage outage)
     {
-        await using var env = new TestEnvironment();
-        await env.LoadFixtureAsync();
         var settings = env.Settings("InMemory");
         // A long lease: only the watcher's own backlog, not a lease expiry, can announce these claims.
         settings["Worker:LeaseSeconds"] = "300";
@@ -58,17 +56,45 @@ public class WatcherTests
         settings["Worker:ReportConsumer"] = "false";
         settings["Worker:ReplyConsumer"] = "false";
         var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var outage = new Outage();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(config);
         services.AddLogging();
         services.AddReportWorkerCore(config);
         services.AddSingleton(env.Clock);
         services.AddMassTransitTestHarness(x => x.UsingInMemory((ctx, cfg) => cfg.ConfigurePublish(p => p.UseFilter(outage))));
-        await using var provider = services.BuildServiceProvider(true);
+        return services.BuildServiceProvider(true);
+    }
+
+    [Fact]
+    public async Task A_watcher_started_twice_refuses_the_second_start_and_keeps_one_loop()
+    {
+        await using var env = new TestEnvironment();
+        await using var provider = WatcherOnly(env, new Outage());
+        // The harness starts every hosted service, the watcher among them.
+        await provider.GetRequiredService<ITestHarness>().Start();
+        var watcher = provider.GetServices<IHostedService>().OfType<TdqlWatcher>().Single();
+        try
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => watcher.StartAsync(CancellationToken.None));
+            Assert.False(watcher.ExecuteTask!.IsCompleted);
+        }
+        finally
+        {
+            await watcher.StopAsync(CancellationToken.None);
+        }
+        Assert.True(watcher.ExecuteTask!.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Claims_made_while_publishing_fails_are_announced_with_their_own_claim_once_it_works_and_nothing_new_is_claimed_meanwhile()
+    {
+        await using var env = new TestEnvironment();
+        await env.LoadFixtureAsync();
+        var outage = new Outage();
+        await using var provider = WatcherOnly(env, outage);
         var store = new TdqlStore(env.Mongo);
         var first = new List<PendingQuery>();
-        // All three wait before anything runs: the harness starts the hosted watcher too, and a poll between two
+        // All three wait before anything runs: the harness starts the hosted watcher, and a poll between two
         // submissions would claim (and hold back) only some of them.
         for (var i = 0; i < 3; i++)
         {
@@ -76,8 +102,8 @@ public class WatcherTests
         }
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
+        // The harness has started the watcher: starting it again ran a second loop on its backlog, which dropped a claim.
         var watcher = provider.GetServices<IHostedService>().OfType<TdqlWatcher>().Single();
-        await watcher.StartAsync(CancellationToken.None);
         try
         {
             await WaitUntilAsync(async () => (await StatusesAsync(store, first)).All(s => s == Tdql.StatusProcessing), "the watcher did not claim");

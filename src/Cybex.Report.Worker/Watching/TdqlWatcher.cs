@@ -32,6 +32,15 @@ public sealed class TdqlWatcher(
 
     private Duration Lease => Duration.FromSeconds(_options.LeaseSeconds);
 
+    private int _started;
+
+    /// <summary>
+    /// Refuses a second start: the backlog of unannounced claims and the held-back users belong to one loop, and two
+    /// loops on them each published the backlog's head and both removed one, dropping a claim unannounced.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken) =>
+        Interlocked.Exchange(ref _started, 1) == 0 ? base.StartAsync(cancellationToken) : throw new InvalidOperationException("this TDQL watcher is already running");
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Claims wait for the whole host: the bus connected and the warm-up done, so the first claim is answered at
