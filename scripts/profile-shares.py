@@ -3,7 +3,7 @@
 
 A sample counts for the innermost managed frame of its stack that belongs to a component, so time in the kernel,
 libc or the runtime's native code (a send, a futex wake, an allocation and the collection it triggers) counts for
-the code that asked for it; only a stack with no such frame (the runtime's own threads: background GC, tiering,
+the code that asked for it, except compiling, which counts as JIT wherever it happens; only a stack with no such frame (the runtime's own threads: background GC, tiering,
 the finalizer) counts for the runtime. perf cannot tell GC apart inside libcoreclr (its symbols are stripped):
 dotnet-counters' "% Time in GC" gives that share."""
 import collections
@@ -23,7 +23,6 @@ COMPONENTS = [
 ]
 # Only where no managed frame of a component is on the stack.
 RUNTIME = [
-    ("JIT", r"libclrjit\.so"),
     ("runtime's own threads (background GC, finalizer, stubs)", r"libcoreclr\.so"),
 ]
 PATTERNS = [(name, re.compile(p)) for name, p in COMPONENTS]
@@ -32,6 +31,9 @@ OTHER = "other (async machinery, timers, libc)"
 
 
 def component(frames):
+    # Compiling is the JIT's whatever asked for it: a run's first minutes compile every path once.
+    if any("libclrjit.so" in frame for frame in frames):
+        return "JIT"
     for patterns in (PATTERNS, RUNTIME_PATTERNS):
         for frame in frames:
             for name, pattern in patterns:

@@ -17,6 +17,7 @@ public sealed record BenchComparison(string OtherWorker, IReadOnlyList<BenchFigu
     [
         ("reports_per_second", f => f.ReportsPerSecond),
         ("worker_cpu_ms_per_report", f => f.WorkerCpuMsPerReport),
+        ("worker_jit_ms_per_report", f => f.WorkerJitMsPerReport),
         ("latency_p50_ms", f => f.LatencyMs.P50),
         ("latency_p95_ms", f => f.LatencyMs.P95),
         ("first_answer_ms", f => f.FirstAnswerMs),

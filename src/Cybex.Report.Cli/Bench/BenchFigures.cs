@@ -35,6 +35,16 @@ public sealed record BenchFigures(
     double? IdleCommandsPerSecond,
     double WorkerPeakMemoryMb)
 {
+    /// <summary>
+    /// The time the worker's JIT spent compiling in the window (the runtime's counter, wall clock: a compiling thread
+    /// that waits still counts, so it is no share of <see cref="WorkerCpuMsPerReport"/>): code paths met for the
+    /// first time, paid once by a worker that keeps running. Null when not exported.
+    /// </summary>
+    public double? WorkerJitMsPerReport { get; init; }
+
+    /// <summary>The same commands per report by role and collection (<c>"watcher report_db.instance"</c>): where a round trip is spent.</summary>
+    public IReadOnlyDictionary<string, double> CommandsPerReportByRoleAndCollection { get; init; } = new Dictionary<string, double>();
+
     /// <summary>With <c>--tenants</c>: the lone user's figures (the rest of the record is the flood's).</summary>
     public TenantFigures? Tenants { get; init; }
 

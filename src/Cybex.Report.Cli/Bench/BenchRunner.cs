@@ -73,6 +73,12 @@ public static class BenchRunner
                 }
                 return total;
             }
+            async Task<double?> JitSecondsAsync()
+            {
+                double? total = null;
+                foreach (var (_, port) in workers) total = await WorkerScrape.JitSecondsAsync(http, port, ct) is { } s ? (total ?? 0) + s : total;
+                return total;
+            }
             TimeSpan WorkersCpu() => workers.Aggregate(TimeSpan.Zero, (sum, w) => sum + RefreshedCpu(w.Process));
             var publicKey = QueryCipher.FromPem(publicPem);
             var submitter = new QuerySubmitter(new TdqlStore(mongo), publicKey, clock);
@@ -106,6 +112,7 @@ public static class BenchRunner
             var self = Process.GetCurrentProcess();
             var (workerCpu0, dbCpu0, selfCpu0) = (WorkersCpu(), ProcessCpu(dbPid), self.TotalProcessorTime);
             var commands0 = await CommandsAsync();
+            var jit0 = await JitSecondsAsync();
             // (answered at, latency) in ms since the window opened: the plot's points.
             var latencies = new ConcurrentBag<(double At, double Ms)>();
             Progress? progress = null;
@@ -173,6 +180,7 @@ public static class BenchRunner
             latencies.Clear();
             (workerCpu0, dbCpu0, selfCpu0) = (WorkersCpu(), ProcessCpu(dbPid), self.TotalProcessorTime);
             commands0 = await CommandsAsync();
+            jit0 = await JitSecondsAsync();
             wall.Restart();
             var floodDone = new CancellationTokenSource();
             // One query a second from the lone user, from just after the flood begins to its end.
@@ -237,6 +245,7 @@ public static class BenchRunner
             var dbCpu = (ProcessCpu(dbPid) - dbCpu0) * 1000;
             var selfCpu = (self.TotalProcessorTime - selfCpu0).TotalMilliseconds;
             var commands = WorkerScrape.Since(await CommandsAsync(), commands0);
+            var jitMs = await JitSecondsAsync() is { } jit && jit0 is { } j0 ? (jit - j0) * 1000 : (double?)null;
 
             double? idleRate = null;
             if (idleSeconds > 0)
@@ -268,6 +277,9 @@ public static class BenchRunner
                 Math.Round(workers.Max(w => w.Process.PeakWorkingSet64) / 1048576.0, 1))
             {
                 Samples = Samples(latencies),
+                WorkerJitMsPerReport = jitMs is { } ms ? PerReport(ms) : null,
+                CommandsPerReportByRoleAndCollection = commands.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key)
+                    .ToDictionary(kv => $"{kv.Key.Role} {kv.Key.Collection}", kv => PerReport(kv.Value)),
                 Tenants = tenants ? Tenant(loneIdle, loneLatencies) : null,
             };
         }

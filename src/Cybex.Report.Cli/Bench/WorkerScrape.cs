@@ -9,6 +9,9 @@ public static partial class WorkerScrape
     [GeneratedRegex("""^cybex_db_commands_total\{([^}]*)\} (\S+)""", RegexOptions.Multiline)]
     private static partial Regex CommandLine();
 
+    [GeneratedRegex("""^dotnet_jit_compilation_time_seconds_total(?:\{[^}]*\})? (\S+)""", RegexOptions.Multiline)]
+    private static partial Regex JitLine();
+
     [GeneratedRegex(@"(\w+)=""([^""]*)""")]
     private static partial Regex Label();
 
@@ -24,6 +27,16 @@ public static partial class WorkerScrape
             result[key] = result.GetValueOrDefault(key) + double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Seconds the worker's JIT has spent compiling since it started (the runtime's own counter): code paths met for
+    /// the first time, a cost a long-running worker pays once. Null when the endpoint does not say.
+    /// </summary>
+    public static async Task<double?> JitSecondsAsync(HttpClient http, int port, CancellationToken ct)
+    {
+        var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics", ct);
+        return JitLine().Match(text) is { Success: true } m ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
     }
 
     public static Dictionary<(string Role, string Collection), double> Since(

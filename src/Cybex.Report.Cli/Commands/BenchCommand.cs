@@ -188,9 +188,11 @@ public static class BenchCommand
         Line("latency_ms", $"p50 {f.LatencyMs.P50}, p95 {f.LatencyMs.P95}, p99 {f.LatencyMs.P99}, max {f.LatencyMs.Max}");
         if (f.FirstAnswerMs is { } first) Line("first_answer_ms", $"{first}");
         Line("worker_cpu_ms_per_report", $"{f.WorkerCpuMsPerReport}");
+        if (f.WorkerJitMsPerReport is { } jit) Line("worker_jit_ms_per_report", $"{jit} (time the JIT spent compiling code paths met for the first time, wall clock as the runtime counts it: paid once)");
         Line("database_cpu_ms_per_report", $"{(f.DatabaseCpuMsPerReport is { } d ? d.ToString(CultureInfo.InvariantCulture) : "n/a")}");
         Line("bench_cpu_ms_per_report", $"{f.BenchCpuMsPerReport} (this process: the API double, listeners, bus client)");
         Line("commands_per_report_by_role", $"{string.Join(", ", f.CommandsPerReportByRole.Select(kv => Invariant($"{kv.Key} {kv.Value}")))}");
+        Line("commands_per_report_by_collection", $"{string.Join(", ", f.CommandsPerReportByRoleAndCollection.Select(kv => Invariant($"{kv.Key} {kv.Value}")))}");
         Line("report_db_scans_per_report", $"{f.ReportDbScansPerReport} (commands on report_db.instance; leases apart: {f.LeaseCommandsPerReport})");
         Line("idle_commands_per_second", $"{(f.IdleCommandsPerSecond is { } i ? i.ToString(CultureInfo.InvariantCulture) : "n/a")}");
         Line("worker_peak_memory_mb", $"{f.WorkerPeakMemoryMb}");
