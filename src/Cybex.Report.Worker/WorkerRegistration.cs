@@ -83,6 +83,7 @@ public static class WorkerRegistration
             sp.GetRequiredService<IClock>(), sp.GetRequiredService<QueryKey>().Cipher, sp.GetRequiredService<IOptions<ReportOptions>>().Value));
         services.AddSingleton<NonceSender>();
         services.AddSingleton<WorkerMetrics>();
+        services.AddSingleton(sp => new Reporting.UserSlots(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.MaxConcurrentPerUser));
         services.AddHostedService<MongoIndexes>();
         services.AddHostedService<Warmup>();
         services.AddObservability(shape);

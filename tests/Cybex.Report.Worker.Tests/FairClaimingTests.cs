@@ -11,8 +11,10 @@ namespace Cybex.Report.Worker.Tests;
 /// <summary>One user's flood never holds back another's query: the watcher claims fairly across orgs and users.</summary>
 public class FairClaimingTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task A_lone_query_of_another_org_is_answered_ahead_of_a_flood_waiting_before_it_and_hostile_tdqls_break_nothing()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("2")]
+    public async Task A_lone_query_of_another_org_is_answered_ahead_of_a_flood_waiting_before_it_and_hostile_tdqls_break_nothing(string? slotsPerUser)
     {
         await using var env = new TestEnvironment();
         await env.LoadFixtureAsync();
@@ -32,7 +34,11 @@ public class FairClaimingTests(ITestOutputHelper output)
         using var carol = await env.Submitter.SubmitTextAsync("count", TestEnvironment.CountText(9003), env.UserId("carol"), CancellationToken.None);
         var aliceWaits = alice.Select(p => p.WaitAsync(TimeSpan.FromSeconds(180), CancellationToken.None)).ToList();
 
-        await env.StartWorkerAsync(s => s["Worker:MaxInFlightPerUser"] = "16");
+        await env.StartWorkerAsync(s =>
+        {
+            s["Worker:MaxInFlightPerUser"] = "16";
+            if (slotsPerUser is not null) s["Worker:MaxConcurrentPerUser"] = slotsPerUser;
+        });
 
         Assert.True(await carol.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None), "carol's query was not answered");
         var aliceAnswered = aliceWaits.Count(w => w.IsCompleted);

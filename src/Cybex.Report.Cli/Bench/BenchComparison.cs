@@ -23,6 +23,8 @@ public sealed record BenchComparison(string OtherWorker, IReadOnlyList<BenchFigu
         ("first_answer_ms", f => f.FirstAnswerMs),
         ("report_db_scans_per_report", f => f.ReportDbScansPerReport),
         ("lease_commands_per_report", f => f.LeaseCommandsPerReport),
+        ("lone_user_p50_ms", f => f.Tenants?.LoneMs.P50),
+        ("lone_user_p50_over_idle", f => f.Tenants is { LoneIdleMs: > 0 } t ? Math.Round(t.LoneMs.P50 / t.LoneIdleMs, 2) : null),
     ];
 
     public static async Task<BenchComparison> RunAsync(BenchConfig config, string mongoUrl, string? thisWorker, string otherWorker, int pairs, TextWriter output, CancellationToken ct)

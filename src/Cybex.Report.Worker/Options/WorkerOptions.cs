@@ -59,6 +59,15 @@ public sealed class WorkerOptions
     [Range(1, 100000)]
     public int MaxInFlightPerUser { get; set; } = 16;
 
+    /// <summary>
+    /// One user's reports worked on at once by one process (unset: no limit but <see cref="ConcurrentMessageLimit"/>);
+    /// the rest of their claims wait for a slot while other users' go ahead. A database that serves commands in arrival
+    /// order puts every running report's commands ahead of another user's, so this bounds how far a flood's get ahead,
+    /// at the cost of the flood's own throughput (README, Fair claiming).
+    /// </summary>
+    [Range(1, 1024)]
+    public int? MaxConcurrentPerUser { get; set; }
+
     /// <summary>Claims of one batch in flight at once.</summary>
     [Range(1, 256)]
     public int ClaimParallelism { get; set; } = 16;

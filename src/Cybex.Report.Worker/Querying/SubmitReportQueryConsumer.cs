@@ -29,7 +29,7 @@ namespace Cybex.Report.Worker.Querying;
 /// </summary>
 public sealed class SubmitReportQueryConsumer(
     TdqlStore store, ClaimProtocol claims, QueryAnswerer answerer, IIdentityReader identity, OrgQuotas quotas, UserTokens tokens, QueryKey key, IClock clock,
-    WorkerMetrics metrics, ReplyTargets replies, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, ILogger<SubmitReportQueryConsumer> logger)
+    WorkerMetrics metrics, Reporting.UserSlots slots, ReplyTargets replies, IOptions<QueryOptions> queryOptions, IOptions<WorkerOptions> workerOptions, ILogger<SubmitReportQueryConsumer> logger)
     : IConsumer<SubmitReportQuery>
 {
     private readonly QueryOptions _options = queryOptions.Value;
@@ -152,6 +152,7 @@ public sealed class SubmitReportQueryConsumer(
         AnsweredQuery result;
         using var answering = CommandCounter.Begin();
         await using (new LeaseKeeper(token => claims.RenewAsync(hash, claim.ClaimId, _lease, token), LeaseKeeper.Every(_lease), "lease", hash, logger))
+        using (await slots.EnterAsync(user, ct))
         {
             result = await answerer.AnswerAsync(claimed, token => claims.CommitAsync(hash, claim.ClaimId, _lease, token), null, ct, plain);
         }

@@ -21,7 +21,7 @@ namespace Cybex.Report.Worker.Reporting;
 /// lease or a message no watcher claimed changes nothing.
 /// </summary>
 public sealed class ReportRequestedConsumer(
-    ReportRequestFlow flow, ClaimProtocol claims, IClock clock, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<ReportRequestedConsumer> logger)
+    ReportRequestFlow flow, ClaimProtocol claims, UserSlots slots, IClock clock, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<ReportRequestedConsumer> logger)
     : IConsumer<ReportRequested>
 {
     private readonly Duration _lease = Duration.FromSeconds(options.Value.LeaseSeconds);
@@ -38,6 +38,9 @@ public sealed class ReportRequestedConsumer(
         }
         // Every line about this query carries its TDQL hash (never its contents), for a JSON log's readers.
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["Tdql"] = message.TdqlHash });
+        var carried = Carried(message);
+        // A re-claim carries no TDQL, so no user to wait for: rare enough to go straight through.
+        using var slot = carried is null ? null : await slots.EnterAsync(carried.Tdql.UserId, ct);
         var held = await flow.BeginAsync(message.TdqlHash, message.ClaimId, ct);
         if (held is null)
         {
@@ -49,7 +52,8 @@ public sealed class ReportRequestedConsumer(
         // must find its claim still there when the request is redelivered.
         await using var keeper = new LeaseKeeper(token => claims.RenewAsync(message.TdqlHash, message.ClaimId, _lease, token), LeaseKeeper.Every(_lease),
             "lease", message.TdqlHash, logger);
-        var outcome = await flow.AnswerAsync(message.TdqlHash, message.ClaimId, held, Carried(message), ct);
+        var outcome = await flow.AnswerAsync(message.TdqlHash, message.ClaimId, held, carried, ct);
+        slot?.Dispose();
         var result = outcome.Answer;
         switch (outcome.End)
         {
