@@ -163,6 +163,31 @@ public class ClaimAndLimitTests
     }
 
     [Fact]
+    public async Task A_batch_announces_each_step_in_order_before_it_claims_the_next()
+    {
+        await using var mongo = new ScratchDatabases("t");
+        var store = new TdqlStore(mongo.Mongo);
+        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
+        var batch = new List<BsonDocument>();
+        foreach (var n in Enumerable.Range(0, 5))
+        {
+            var (tdql, children) = Waiting($"step{n}");
+            await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+            batch.Add(tdql);
+        }
+        var steps = new List<(List<string> Announced, int StillWaiting)>();
+
+        var won = await claims.ClaimBatchAsync(batch, Duration.FromMinutes(5), 2, CancellationToken.None, async step =>
+            steps.Add((step.Select(c => c.TdqlHash).ToList(), (await store.WaitingAsync(10, CancellationToken.None)).Count)));
+
+        // The first claim alone (it writes the processing child), then two at a time; each announced while the rest waits.
+        var hashes = batch.Select(t => t["_hash"].AsString).ToList();
+        Assert.Equal([[hashes[0]], [hashes[1], hashes[2]], [hashes[3], hashes[4]]], steps.Select(s => s.Announced));
+        Assert.Equal([4, 2, 0], steps.Select(s => s.StillWaiting));
+        Assert.Equal(hashes, won.Won.Select(c => c.TdqlHash));
+    }
+
+    [Fact]
     public async Task A_lost_claim_removes_its_lease_and_the_winner_keeps_one()
     {
         await using var mongo = new ScratchDatabases("t");

@@ -16,6 +16,7 @@ public sealed record BenchComparison(string OtherWorker, IReadOnlyList<BenchFigu
     private static readonly (string Name, Func<BenchFigures, double?> Of)[] Compared =
     [
         ("reports_per_second", f => f.ReportsPerSecond),
+        ("arrival_per_second", f => f.ArrivalPerSecond),
         ("worker_cpu_ms_per_report", f => f.WorkerCpuMsPerReport),
         ("worker_jit_ms_per_report", f => f.WorkerJitMsPerReport),
         ("latency_p50_ms", f => f.LatencyMs.P50),
@@ -60,7 +61,7 @@ public sealed record BenchComparison(string OtherWorker, IReadOnlyList<BenchFigu
     }
 
     private static string Line(BenchFigures f) => string.Create(CultureInfo.InvariantCulture,
-        $"   {f.ReportsPerSecond} r/s, worker {f.WorkerCpuMsPerReport} ms/report, p50 {f.LatencyMs.P50} ms, first answer {f.FirstAnswerMs?.ToString(CultureInfo.InvariantCulture) ?? "n/a"} ms, {f.ReportDbScansPerReport} scans/report, {f.Lost} lost");
+        $"   {f.ReportsPerSecond} r/s{(f.ArrivalPerSecond is { } a ? $" (written {a}/s)" : "")}, worker {f.WorkerCpuMsPerReport} ms/report, p50 {f.LatencyMs.P50} ms, first answer {f.FirstAnswerMs?.ToString(CultureInfo.InvariantCulture) ?? "n/a"} ms, {f.ReportDbScansPerReport} scans/report, {f.Lost} lost");
 
     public IEnumerable<string> Lines()
     {

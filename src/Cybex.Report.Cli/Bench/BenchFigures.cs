@@ -45,6 +45,12 @@ public sealed record BenchFigures(
     /// <summary>The same commands per report by role and collection (<c>"watcher report_db.instance"</c>): where a round trip is spent.</summary>
     public IReadOnlyDictionary<string, double> CommandsPerReportByRoleAndCollection { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>
+    /// A burst under API arrival: queries written per second, the load the worker was offered. As fast as bench can
+    /// write, so it depends on bench's own state too (its first run in a process writes slower while its code compiles).
+    /// </summary>
+    public double? ArrivalPerSecond { get; init; }
+
     /// <summary>With <c>--tenants</c>: the lone user's figures (the rest of the record is the flood's).</summary>
     public TenantFigures? Tenants { get; init; }
 

@@ -182,6 +182,7 @@ public static class BenchRunner
             commands0 = await CommandsAsync();
             jit0 = await JitSecondsAsync();
             wall.Restart();
+            TimeSpan? written = null;
             var floodDone = new CancellationTokenSource();
             // One query a second from the lone user, from just after the flood begins to its end.
             var lone = !tenants ? Task.CompletedTask : Task.Run(async () =>
@@ -215,6 +216,7 @@ public static class BenchRunner
                     await writer.WriteLikeApiAsync(prepared[i], ct);
                     waits.Add(WaitAsync(prepared[i].Pending, landed));
                 }
+                written = wall.Elapsed;
                 await Task.WhenAll(waits);
             }
             else if (prepared is not null)
@@ -281,6 +283,7 @@ public static class BenchRunner
                 CommandsPerReportByRoleAndCollection = commands.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key)
                     .ToDictionary(kv => $"{kv.Key.Role} {kv.Key.Collection}", kv => PerReport(kv.Value)),
                 Tenants = tenants ? Tenant(loneIdle, loneLatencies) : null,
+                ArrivalPerSecond = written is { TotalSeconds: > 0 } span ? Math.Round(prepared!.Count / span.TotalSeconds, 1) : null,
             };
         }
         finally

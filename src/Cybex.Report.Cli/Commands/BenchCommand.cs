@@ -185,6 +185,7 @@ public static class BenchCommand
         void Line(string key, FormattableString value) => lines.Add((key, Invariant(value)));
         Line("answered", $"{f.Answered} of {f.Queries} ({f.Lost} lost) in {f.WallSeconds} s");
         Line("reports_per_second", $"{f.ReportsPerSecond}");
+        if (f.ArrivalPerSecond is { } arrival) Line("arrival_per_second", $"{arrival} (queries written per second: the load offered)");
         Line("latency_ms", $"p50 {f.LatencyMs.P50}, p95 {f.LatencyMs.P95}, p99 {f.LatencyMs.P99}, max {f.LatencyMs.Max}");
         if (f.FirstAnswerMs is { } first) Line("first_answer_ms", $"{first}");
         Line("worker_cpu_ms_per_report", $"{f.WorkerCpuMsPerReport}");

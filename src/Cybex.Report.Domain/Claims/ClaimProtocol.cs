@@ -43,8 +43,12 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
     public static Duration AnsweredGrace(Duration lease) => Duration.Max(lease * 10, Duration.FromMinutes(2));
 
     /// <summary>Claims a batch of waiting, well-formed TDQLs (distinct hashes) from <c>wait</c>.</summary>
-    public Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, Duration lease, int parallelism, CancellationToken ct) =>
-        ClaimBatchAsync(waiting, Tdql.StatusWait, lease, parallelism, ct);
+    /// <param name="announce">Given the claims won so far, in the batch's order, as soon as each step of the batch
+    /// ends: a batch found after an idle wait is claimed a few at a time, and its first queries need not wait for
+    /// its last.</param>
+    public Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, Duration lease, int parallelism, CancellationToken ct,
+        Func<IReadOnlyList<Claim>, Task>? announce = null) =>
+        ClaimBatchAsync(waiting, Tdql.StatusWait, lease, parallelism, ct, announce);
 
     /// <summary>
     /// Claims a batch of TDQLs in <paramref name="fromStatus"/> (a bus query is stored <c>invalid</c>, the API's
@@ -53,42 +57,48 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
     /// <c>processing</c> without one. Each claim stands alone: one whose lease is held elsewhere is skipped, one that
     /// fails is reported, and the leases of claims lost or failed are removed again.
     /// </summary>
-    public async Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, string fromStatus, Duration lease, int parallelism, CancellationToken ct)
+    public async Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, string fromStatus, Duration lease, int parallelism, CancellationToken ct,
+        Func<IReadOnlyList<Claim>, Task>? announce = null)
     {
         if (waiting.Count == 0) return new ClaimBatch([], []);
         var now = clock.GetCurrentInstant();
         var intents = waiting.Select(w => (Doc: w, Lease: Intent(new Claim(w["_hash"].AsString, _newClaimId(), now, 1), w, now + lease))).ToList();
         var leased = await port.TryWriteLeasesAsync(intents.Select(i => i.Lease).ToList(), now, ct);
-        var won = new ConcurrentBag<Claim>();
+        var won = new List<Claim>();
         var failed = new ConcurrentBag<(string, Exception)>();
-        async Task<bool> ClaimOneAsync((BsonDocument Doc, LeaseIntent Lease) intent, bool withChild, CancellationToken token)
+        async Task<Claim?> ClaimOneAsync((BsonDocument Doc, LeaseIntent Lease) intent, bool withChild, CancellationToken token)
         {
             try
             {
-                if (await port.TryMoveToProcessingAsync(intent.Doc, fromStatus, withChild, token) is { } claimed)
-                {
-                    won.Add(intent.Lease.Claim with { Tdql = claimed });
-                }
-                return true;
+                return await port.TryMoveToProcessingAsync(intent.Doc, fromStatus, withChild, token) is { } claimed
+                    ? intent.Lease.Claim with { Tdql = claimed }
+                    : null;
             }
             catch (Exception e) when (!token.IsCancellationRequested)
             {
                 failed.Add((intent.Lease.Claim.TdqlHash, e));
-                return false;
+                return null;
             }
         }
+        async Task StepAsync(IEnumerable<Task<Claim?>> claiming)
+        {
+            var step = (await Task.WhenAll(claiming)).OfType<Claim>().ToList();
+            won.AddRange(step);
+            if (announce is not null && step.Count > 0) await announce(step);
+        }
         // The processing child is the same document for every TDQL: the first claim writes it, the rest of the
-        // batch only swaps edges.
+        // batch only swaps edges (unless that first claim failed, and left no child written).
         var toClaim = intents.Where((_, n) => leased[n]).ToList();
-        var childWritten = toClaim.Count > 0 && await ClaimOneAsync(toClaim[0], withChild: true, ct);
+        if (toClaim.Count > 0) await StepAsync([ClaimOneAsync(toClaim[0], withChild: true, ct)]);
+        var childWritten = toClaim.Count > 0 && failed.IsEmpty;
         foreach (var chunk in toClaim.Skip(1).Chunk(Math.Max(1, parallelism)))
         {
-            await Task.WhenAll(chunk.Select(intent => ClaimOneAsync(intent, withChild: !childWritten, ct)));
+            await StepAsync(chunk.Select(intent => ClaimOneAsync(intent, withChild: !childWritten, ct)));
         }
         var wonIds = won.Select(c => c.ClaimId).ToHashSet();
         var lost = toClaim.Select(i => i.Lease.Claim).Where(c => !wonIds.Contains(c.ClaimId)).ToList();
         if (lost.Count > 0) await DropLostAsync(lost, ct);
-        return new ClaimBatch(won.ToList(), failed.ToList());
+        return new ClaimBatch(won, failed.ToList());
     }
 
     /// <summary>

@@ -234,12 +234,16 @@ public sealed class ClaimSimulation
         while (true)
         {
             await _scheduler.Gate();
-            var batch = await _protocol.ClaimBatchAsync(await _store.WaitingAsync(), Lease, 2, CancellationToken.None);
-            foreach (var c in batch.Won)
+            // Each step of the batch is published before the next is claimed, as the watcher does.
+            await _protocol.ClaimBatchAsync(await _store.WaitingAsync(), Lease, 2, CancellationToken.None, won =>
             {
-                Log($"{me} claimed {Short(c.TdqlHash)} as {Short(c.ClaimId)}");
-                Publish(_requests, new Request(c.TdqlHash, c.ClaimId, StoredTdql.Parse(c.Tdql!)));
-            }
+                foreach (var c in won)
+                {
+                    Log($"{me} claimed {Short(c.TdqlHash)} as {Short(c.ClaimId)}");
+                    Publish(_requests, new Request(c.TdqlHash, c.ClaimId, StoredTdql.Parse(c.Tdql!)));
+                }
+                return Task.CompletedTask;
+            });
             var reclaimed = await _protocol.ReclaimExpiredAsync(100, Lease, CancellationToken.None);
             foreach (var c in reclaimed.Claims)
             {

@@ -75,7 +75,7 @@ public sealed class TdqlWatcher(
                         await AnnounceOwedRepliesAsync(reclaimed.Replies, stoppingToken);
                         claimed += await AnnounceAsync(reclaimed.Claims.Select(c => new Announcement(c, Reclaim: true, 0)), stoppingToken);
                     }
-                    claimed += await AnnounceAsync(await ClaimWaitingAsync(stoppingToken), stoppingToken);
+                    claimed += await ClaimWaitingAsync(stoppingToken);
                 }
                 // Quick again after work (queries come in bursts); every empty poll doubles the wait, only up to a few
                 // minimum intervals for a moment after work (the next query of a client is likely near), then up to idle.
@@ -170,8 +170,9 @@ public sealed class TdqlWatcher(
     /// Claims what is waiting, fairly (<see cref="FairShare"/>): users with as many claims in flight as they may have
     /// are passed over in the read itself, so one user's backlog never hides another's query from the batch; an org
     /// at its quota (<see cref="OrgQuota"/>) gets nothing more, and its queries wait until the quota allows them.
+    /// Returns how many claims went out on the bus.
     /// </summary>
-    private async Task<List<Announcement>> ClaimWaitingAsync(CancellationToken ct)
+    private async Task<int> ClaimWaitingAsync(CancellationToken ct)
     {
         var max = _options.MaxInFlightPerUser;
         var inFlight = await claims.InFlightAsync(null, ct);
@@ -209,14 +210,18 @@ public sealed class TdqlWatcher(
             foreach (var c in candidates.Where(c => c.Org == org)) _heldBack[c.User] = until;
         }
         var order = picked.Select((p, n) => (p, n)).ToDictionary(p => p.p.Tdql.Hash);
-        var batch = await claims.ClaimBatchAsync(picked.Select(p => p.Doc).ToList(), Lease, _options.ClaimParallelism, ct);
+        var announced = 0;
+        // Published in the fair order, each step as soon as it is claimed: the queue serves them in the order they
+        // are published, and a batch found after an idle wait does not hold its first query until its last is claimed.
+        async Task AnnounceWonAsync(IReadOnlyList<Claim> won) => announced += await AnnounceAsync(
+            won.Select(c => new Announcement(c, Reclaim: false, order[c.TdqlHash].p.Tdql.Timestamp)), ct);
+        var batch = await claims.ClaimBatchAsync(picked.Select(p => p.Doc).ToList(), Lease, _options.ClaimParallelism, ct, AnnounceWonAsync);
         foreach (var (hash, error) in batch.Failed)
         {
             logger.LogWarning("Claiming TDQL {Tdql} failed ({Error}); its lease is removed and it is tried again later", hash, error.GetType().Name);
         }
         foreach (var org in batch.Won.GroupBy(c => order[c.TdqlHash].p.Org)) metrics.OrgClaimed(org.Key, org.Count());
-        // Published in the fair order: the queue serves them in the order they are published.
-        return batch.Won.OrderBy(c => order[c.TdqlHash].n).Select(c => new Announcement(c, Reclaim: false, order[c.TdqlHash].p.Tdql.Timestamp)).ToList();
+        return announced;
     }
 
     /// <summary>A waiting TDQL and the org it is counted under.</summary>
