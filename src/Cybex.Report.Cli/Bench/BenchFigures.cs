@@ -47,7 +47,7 @@ public sealed record BenchFigures(
 
     /// <summary>
     /// A burst under API arrival: queries written per second, the load the worker was offered. As fast as bench can
-    /// write, so it depends on bench's own state too (its first run in a process writes slower while its code compiles).
+    /// write, so it falls as the worker keeps the database busy: the writes and the worker's commands share one server.
     /// </summary>
     public double? ArrivalPerSecond { get; init; }
 

@@ -43,9 +43,9 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
     public static Duration AnsweredGrace(Duration lease) => Duration.Max(lease * 10, Duration.FromMinutes(2));
 
     /// <summary>Claims a batch of waiting, well-formed TDQLs (distinct hashes) from <c>wait</c>.</summary>
-    /// <param name="announce">Given the claims won so far, in the batch's order, as soon as each step of the batch
-    /// ends: a batch found after an idle wait is claimed a few at a time, and its first queries need not wait for
-    /// its last.</param>
+    /// <param name="announce">Given each step's won claims, in the batch's order, as soon as that step ends (the
+    /// first claim, then <paramref name="parallelism"/> at a time), before the next step is claimed: a batch found
+    /// after an idle wait need not hold its first queries until its last is claimed.</param>
     public Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, Duration lease, int parallelism, CancellationToken ct,
         Func<IReadOnlyList<Claim>, Task>? announce = null) =>
         ClaimBatchAsync(waiting, Tdql.StatusWait, lease, parallelism, ct, announce);

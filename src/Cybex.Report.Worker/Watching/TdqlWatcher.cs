@@ -209,18 +209,18 @@ public sealed class TdqlWatcher(
             var until = (quota.Quota with { Used = quota.Quota.Taking(taken, now) }).FreesAt(now);
             foreach (var c in candidates.Where(c => c.Org == org)) _heldBack[c.User] = until;
         }
-        var order = picked.Select((p, n) => (p, n)).ToDictionary(p => p.p.Tdql.Hash);
+        var order = picked.ToDictionary(p => p.Tdql.Hash);
         var announced = 0;
         // Published in the fair order, each step as soon as it is claimed: the queue serves them in the order they
         // are published, and a batch found after an idle wait does not hold its first query until its last is claimed.
         async Task AnnounceWonAsync(IReadOnlyList<Claim> won) => announced += await AnnounceAsync(
-            won.Select(c => new Announcement(c, Reclaim: false, order[c.TdqlHash].p.Tdql.Timestamp)), ct);
+            won.Select(c => new Announcement(c, Reclaim: false, order[c.TdqlHash].Tdql.Timestamp)), ct);
         var batch = await claims.ClaimBatchAsync(picked.Select(p => p.Doc).ToList(), Lease, _options.ClaimParallelism, ct, AnnounceWonAsync);
         foreach (var (hash, error) in batch.Failed)
         {
             logger.LogWarning("Claiming TDQL {Tdql} failed ({Error}); its lease is removed and it is tried again later", hash, error.GetType().Name);
         }
-        foreach (var org in batch.Won.GroupBy(c => order[c.TdqlHash].p.Org)) metrics.OrgClaimed(org.Key, org.Count());
+        foreach (var org in batch.Won.GroupBy(c => order[c.TdqlHash].Org)) metrics.OrgClaimed(org.Key, org.Count());
         return announced;
     }
 
