@@ -162,26 +162,19 @@ public class ClaimAndLimitTests
         Assert.Equal(expected, outcome.Data.ToInt32());
     }
 
-    /// <summary>Waiting TDQLs stored one by one, as the API writes them: the documents as written, in order.</summary>
-    private static async Task<List<BsonDocument>> StoreWaitingAsync(TdqlStore store, string prefix, int count)
-    {
-        var written = new List<BsonDocument>();
-        foreach (var n in Enumerable.Range(0, count))
-        {
-            var (tdql, children) = Waiting($"{prefix}{n}");
-            await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
-            written.Add(tdql);
-        }
-        return written;
-    }
-
     [Fact]
     public async Task A_batch_announces_each_step_in_order_before_it_claims_the_next()
     {
         await using var mongo = new ScratchDatabases("t");
         var store = new TdqlStore(mongo.Mongo);
         var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
-        var batch = await StoreWaitingAsync(store, "step", 5);
+        var batch = new List<BsonDocument>();
+        foreach (var n in Enumerable.Range(0, 5))
+        {
+            var (tdql, children) = Waiting($"step{n}");
+            await store.InsertTdqlAsync(tdql, children, CancellationToken.None);
+            batch.Add(tdql);
+        }
         var steps = new List<(List<string> Announced, int StillWaiting)>();
 
         var won = await claims.ClaimBatchAsync(batch, Duration.FromMinutes(5), 2, CancellationToken.None, async step =>
@@ -192,47 +185,6 @@ public class ClaimAndLimitTests
         Assert.Equal([[hashes[0]], [hashes[1], hashes[2]], [hashes[3], hashes[4]]], steps.Select(s => s.Announced));
         Assert.Equal([4, 2, 0], steps.Select(s => s.StillWaiting));
         Assert.Equal(hashes, won.Won.Select(c => c.TdqlHash));
-    }
-
-    [Fact]
-    public async Task A_batch_makes_its_claims_after_the_first_in_one_write_per_step()
-    {
-        await using var mongo = new ScratchDatabases("t");
-        var store = new TdqlStore(mongo.Mongo);
-        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
-        var batch = await StoreWaitingAsync(store, "write", 9);
-        var writes = mongo.Mongo.Counter.ByRole.GetValueOrDefault(("other", $"{mongo.Name}_report.instance"));
-
-        var won = await claims.ClaimBatchAsync(batch, Duration.FromMinutes(5), 4, CancellationToken.None);
-
-        // The first claim alone, then two writes of four.
-        Assert.Equal(9, won.Won.Count);
-        Assert.Equal(3, mongo.Mongo.Counter.ByRole[("other", $"{mongo.Name}_report.instance")] - writes);
-        Assert.Empty(await store.WaitingAsync(10, CancellationToken.None));
-        Assert.All(won.Won, c => Assert.Equal(Tdql.StatusProcessing, Tdql.Parse(c.Tdql!).Status));
-    }
-
-    [Fact]
-    public async Task A_claim_write_that_loses_one_edit_wins_the_others_and_leaves_the_changed_query_to_its_next_claim()
-    {
-        await using var mongo = new ScratchDatabases("t");
-        var store = new TdqlStore(mongo.Mongo);
-        var claims = ClaimStore.Protocol(mongo.Mongo, new FrozenClock(Now));
-        await StoreWaitingAsync(store, "short", 3);
-        var batch = (await store.WaitingAsync(10, CancellationToken.None)).OrderBy(d => d["_id"]).ToList();
-        // The API redoes the last one after the watcher read it: the write of the second and third makes one edit.
-        var redone = TdqlDocuments.Build("count", Canonical.Sha256Hex("short2"), "b'{}'", new string('a', 64), TahoeTime.ToEpochSeconds(Now), false,
-            Tdql.StatusWait, new TdqlSocket("0.0.0.0", 2, "01")).Tdql;
-        await mongo.Mongo.ReportDb.ReplaceOneAsync(TdqlFilters.Of(redone["_hash"].AsString), redone);
-
-        var first = await claims.ClaimBatchAsync(batch, Duration.FromMinutes(5), 2, CancellationToken.None);
-        var next = await claims.ClaimBatchAsync(await store.WaitingAsync(10, CancellationToken.None), Duration.FromMinutes(5), 2, CancellationToken.None);
-
-        Assert.Equal(batch.Take(2).Select(t => t["_hash"].AsString), first.Won.Select(c => c.TdqlHash));
-        Assert.Empty(first.Failed);
-        var redoClaim = Assert.Single(next.Won);
-        Assert.Equal(redone["_hash"].AsString, redoClaim.TdqlHash);
-        Assert.Equal("01", Tdql.Parse(redoClaim.Tdql!).Socket.Nonce);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Cybex.Report.Domain.Tahoe;
 using MongoDB.Bson;
 using NodaTime;
@@ -42,23 +43,21 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
     public static Duration AnsweredGrace(Duration lease) => Duration.Max(lease * 10, Duration.FromMinutes(2));
 
     /// <summary>Claims a batch of waiting, well-formed TDQLs (distinct hashes) from <c>wait</c>.</summary>
-    /// <param name="perWrite">Claims made by one write after the first (see the other overload).</param>
     /// <param name="announce">Given each step's won claims, in the batch's order, as soon as that step ends (the
-    /// first claim, then <paramref name="perWrite"/> at a time), before the next step is claimed: a batch found
+    /// first claim, then <paramref name="parallelism"/> at a time), before the next step is claimed: a batch found
     /// after an idle wait need not hold its first queries until its last is claimed.</param>
-    public Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, Duration lease, int perWrite, CancellationToken ct,
+    public Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, Duration lease, int parallelism, CancellationToken ct,
         Func<IReadOnlyList<Claim>, Task>? announce = null) =>
-        ClaimBatchAsync(waiting, Tdql.StatusWait, lease, perWrite, ct, announce);
+        ClaimBatchAsync(waiting, Tdql.StatusWait, lease, parallelism, ct, announce);
 
     /// <summary>
     /// Claims a batch of TDQLs in <paramref name="fromStatus"/> (a bus query is stored <c>invalid</c>, the API's
     /// construction default, and claimed from there, so no watcher takes it in between). The leases are written
     /// first and the claims made after: a claimer that dies in between leaves leases that expire, never a TDQL in
-    /// <c>processing</c> without one. The first claim is made alone (it writes the processing child), the rest
-    /// <paramref name="perWrite"/> to one write. Each claim stands alone: one whose lease is held elsewhere is
-    /// skipped, one lost or failed is reported, and the leases of claims lost or failed are removed again.
+    /// <c>processing</c> without one. Each claim stands alone: one whose lease is held elsewhere is skipped, one that
+    /// fails is reported, and the leases of claims lost or failed are removed again.
     /// </summary>
-    public async Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, string fromStatus, Duration lease, int perWrite, CancellationToken ct,
+    public async Task<ClaimBatch> ClaimBatchAsync(IReadOnlyList<BsonDocument> waiting, string fromStatus, Duration lease, int parallelism, CancellationToken ct,
         Func<IReadOnlyList<Claim>, Task>? announce = null)
     {
         if (waiting.Count == 0) return new ClaimBatch([], []);
@@ -66,52 +65,40 @@ public sealed class ClaimProtocol(IClaimPort port, IClock clock, Func<Guid>? new
         var intents = waiting.Select(w => (Doc: w, Lease: Intent(new Claim(w["_hash"].AsString, _newClaimId(), now, 1), w, now + lease))).ToList();
         var leased = await port.TryWriteLeasesAsync(intents.Select(i => i.Lease).ToList(), now, ct);
         var won = new List<Claim>();
-        var failed = new List<(string, Exception)>();
-        async Task StepAsync(IReadOnlyList<(BsonDocument Doc, LeaseIntent Lease)> step, bool withChild)
+        var failed = new ConcurrentBag<(string, Exception)>();
+        async Task<Claim?> ClaimOneAsync((BsonDocument Doc, LeaseIntent Lease) intent, bool withChild, CancellationToken token)
         {
-            IReadOnlyList<Claim> claimed;
             try
             {
-                claimed = await ClaimStepAsync(step, fromStatus, withChild, ct);
+                return await port.TryMoveToProcessingAsync(intent.Doc, fromStatus, withChild, token) is { } claimed
+                    ? intent.Lease.Claim with { Tdql = claimed }
+                    : null;
             }
-            catch (Exception e) when (!ct.IsCancellationRequested)
+            catch (Exception e) when (!token.IsCancellationRequested)
             {
-                failed.AddRange(step.Select(i => (i.Lease.Claim.TdqlHash, e)));
-                return;
+                failed.Add((intent.Lease.Claim.TdqlHash, e));
+                return null;
             }
-            won.AddRange(claimed);
-            if (announce is not null && claimed.Count > 0) await announce(claimed);
+        }
+        async Task StepAsync(IEnumerable<Task<Claim?>> claiming)
+        {
+            var step = (await Task.WhenAll(claiming)).OfType<Claim>().ToList();
+            won.AddRange(step);
+            if (announce is not null && step.Count > 0) await announce(step);
         }
         // The processing child is the same document for every TDQL: the first claim writes it, the rest of the
         // batch only swaps edges (unless that first claim failed, and left no child written).
         var toClaim = intents.Where((_, n) => leased[n]).ToList();
-        if (toClaim.Count > 0) await StepAsync([toClaim[0]], withChild: true);
-        var childWritten = toClaim.Count > 0 && failed.Count == 0;
-        foreach (var chunk in toClaim.Skip(1).Chunk(Math.Max(1, perWrite))) await StepAsync(chunk, withChild: !childWritten);
+        if (toClaim.Count > 0) await StepAsync([ClaimOneAsync(toClaim[0], withChild: true, ct)]);
+        var childWritten = toClaim.Count > 0 && failed.IsEmpty;
+        foreach (var chunk in toClaim.Skip(1).Chunk(Math.Max(1, parallelism)))
+        {
+            await StepAsync(chunk.Select(intent => ClaimOneAsync(intent, withChild: !childWritten, ct)));
+        }
         var wonIds = won.Select(c => c.ClaimId).ToHashSet();
         var lost = toClaim.Select(i => i.Lease.Claim).Where(c => !wonIds.Contains(c.ClaimId)).ToList();
         if (lost.Count > 0) await DropLostAsync(lost, ct);
-        return new ClaimBatch(won, failed);
-    }
-
-    /// <summary>
-    /// One write of claims, and the claims it won. Where it made fewer edits than it had claims, a TDQL found as edited
-    /// is won where no other lease of it exists: the edit was this write's, or the same edit by a claimer whose
-    /// expired lease this batch displaced, and that claimer's claim is stale (only the lease's claim can hold and
-    /// commit). The rest are lost. A wrong guess either way costs time, never an answer: a lost claim's lease is
-    /// taken over once it expires, and a stale one's request is dropped at its hold.
-    /// </summary>
-    private async Task<IReadOnlyList<Claim>> ClaimStepAsync(IReadOnlyList<(BsonDocument Doc, LeaseIntent Lease)> step, string fromStatus, bool withChild, CancellationToken ct)
-    {
-        var moves = await port.TryMoveToProcessingAsync(step.Select(i => i.Doc).ToList(), fromStatus, withChild, ct);
-        var claimed = step.Select((i, n) => i.Lease.Claim with { Tdql = moves.Edited[n] }).ToList();
-        if (moves.Moved == claimed.Count) return claimed;
-        if (moves.Moved == 0) return [];
-        var stored = await port.StoredAsAsync(moves.Edited, ct);
-        var found = claimed.Where(c => stored.Contains(c.TdqlHash)).ToList();
-        if (found.Count == 0) return [];
-        var others = await port.LeasedByOthersAsync(found, ct);
-        return found.Where(c => !others.Contains(c.TdqlHash)).ToList();
+        return new ClaimBatch(won, failed.ToList());
     }
 
     /// <summary>

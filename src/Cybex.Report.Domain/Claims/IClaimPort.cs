@@ -11,15 +11,11 @@ namespace Cybex.Report.Domain.Claims;
 public interface IClaimPort
 {
     /// <summary>
-    /// Moves TDQLs to processing as the API's TAHOE edit would, in one round trip: each alone, only if it still is
-    /// the document read, with its edges as read and status <paramref name="fromStatus"/>. Each TDQL as edited, in
-    /// order, and how many of the edits were made: a store says how many statements of a write matched, not which.
+    /// Moves a TDQL to processing as the API's TAHOE edit would, only if it still is the document read, with its
+    /// edges as read and status <paramref name="fromStatus"/>. The TDQL as edited, or null when it had changed.
     /// </summary>
     /// <param name="withChild">False when an earlier write of the same batch has stored the processing child already.</param>
-    Task<TdqlMoves> TryMoveToProcessingAsync(IReadOnlyList<BsonDocument> tdqls, string fromStatus, bool withChild, CancellationToken ct);
-
-    /// <summary>Which of these TDQLs are stored with exactly their edges (each as edited by a move): the hashes.</summary>
-    Task<IReadOnlySet<string>> StoredAsAsync(IReadOnlyList<BsonDocument> tdqls, CancellationToken ct);
+    Task<BsonDocument?> TryMoveToProcessingAsync(BsonDocument tdql, string fromStatus, bool withChild, CancellationToken ct);
 
     /// <summary>Writes a TDQL already processing (with the children found absent), only if no TDQL of its hash exists.</summary>
     Task<bool> TryCreateAsync(BsonDocument tdql, IEnumerable<BsonDocument> absentChildren, CancellationToken ct);

@@ -8,8 +8,8 @@ using NodaTime;
 namespace Cybex.Report.Storage.Claims;
 
 /// <summary>
-/// The claim protocol's port on MongoDB: each conditional write of <see cref="IClaimPort"/> as one command of single-document
-/// updates, deletes or upserts on <c>report_leases</c> or <c>report_db.instance</c>. It decides nothing: the decisions
+/// The claim protocol's port on MongoDB: each conditional write of <see cref="IClaimPort"/> as one single-document
+/// update, delete or upsert on <c>report_leases</c> or <c>report_db.instance</c>. It decides nothing: the decisions
 /// are <see cref="ClaimProtocol"/>'s.
 /// </summary>
 public sealed class ClaimStore(MongoContext mongo, ILeaseWriter leaseWriter) : IClaimPort
@@ -26,10 +26,8 @@ public sealed class ClaimStore(MongoContext mongo, ILeaseWriter leaseWriter) : I
     public static ClaimProtocol Protocol(MongoContext mongo, IClock clock, ILeaseWriter? leaseWriter = null) =>
         new(new ClaimStore(mongo, leaseWriter ?? new MongoLeaseWriter(mongo)), clock);
 
-    public Task<TdqlMoves> TryMoveToProcessingAsync(IReadOnlyList<BsonDocument> tdqls, string fromStatus, bool withChild, CancellationToken ct) =>
-        _tdqls.TrySetStatusAsync(tdqls, Tdql.StatusProcessing, F.Eq("data.status", fromStatus), withChild, ct);
-
-    public Task<IReadOnlySet<string>> StoredAsAsync(IReadOnlyList<BsonDocument> tdqls, CancellationToken ct) => _tdqls.StoredAsAsync(tdqls, ct);
+    public Task<BsonDocument?> TryMoveToProcessingAsync(BsonDocument tdql, string fromStatus, bool withChild, CancellationToken ct) =>
+        _tdqls.TrySetStatusAsync(tdql, Tdql.StatusProcessing, F.Eq("data.status", fromStatus), withChild, ct);
 
     public Task<bool> TryCreateAsync(BsonDocument tdql, IEnumerable<BsonDocument> absentChildren, CancellationToken ct) =>
         _tdqls.InsertTdqlIfAbsentAsync(tdql, absentChildren, ct);

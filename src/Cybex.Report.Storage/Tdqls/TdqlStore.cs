@@ -1,5 +1,4 @@
 using Cybex.Report.Domain.Answering;
-using Cybex.Report.Domain.Claims;
 using Cybex.Report.Domain.Reports;
 using Cybex.Report.Domain.Tahoe;
 using MongoDB.Bson;
@@ -95,42 +94,19 @@ public sealed class TdqlStore(MongoContext mongo) : ITdqlStore
     /// Returns the TDQL as edited, or null when it had changed.
     /// </summary>
     /// <param name="withChildren">False when the caller has just written the status child in the same moment (a batch).</param>
-    public async Task<BsonDocument?> TrySetStatusAsync(BsonDocument tdqlDoc, string status, FilterDefinition<BsonDocument> condition, bool withChildren, CancellationToken ct) =>
-        await TrySetStatusAsync([tdqlDoc], status, condition, withChildren, ct) is { Moved: 1 } moves ? moves.Edited[0] : null;
-
-    /// <summary>
-    /// Moves TDQLs to another status as <see cref="TrySetStatusAsync(BsonDocument,string,FilterDefinition{BsonDocument},bool,CancellationToken)"/>
-    /// does, all in one ordered round trip: the status child first (so no TDQL ever points at a missing one), then
-    /// one compare-and-set per TDQL, each alone. Each TDQL as edited, and how many of the compare-and-sets took hold.
-    /// </summary>
-    public async Task<TdqlMoves> TrySetStatusAsync(IReadOnlyList<BsonDocument> tdqlDocs, string status, FilterDefinition<BsonDocument> condition, bool withChildren, CancellationToken ct)
+    public async Task<BsonDocument?> TrySetStatusAsync(BsonDocument tdqlDoc, string status, FilterDefinition<BsonDocument> condition, bool withChildren, CancellationToken ct)
     {
-        var edits = tdqlDocs.Select(doc => (Doc: doc, Edit: TdqlDocuments.ReplaceChildren(doc, new Dictionary<string, BsonValue> { ["status"] = status }))).ToList();
-        var children = withChildren ? edits.SelectMany(e => e.Edit.Children).DistinctBy(c => c["_hash"]) : [];
-        var writes = children.Select(InsertIfAbsent).Concat(edits.Select(e => CompareAndSet(e.Doc, e.Edit.Tdql, condition))).ToList();
-        // The child upserts never count as modified, so the count is the compare-and-sets'.
-        var result = await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
-        return new TdqlMoves(edits.Select(e => e.Edit.Tdql).ToList(), (int)result.ModifiedCount);
-    }
-
-    private static WriteModel<BsonDocument> CompareAndSet(BsonDocument read, BsonDocument updated, FilterDefinition<BsonDocument> condition)
-    {
-        var filter = TdqlFilters.Of(read["_hash"].AsString) & condition & F.Eq("_cref", read["_cref"]) & F.Eq("_ref", read["_ref"]);
+        var (updated, children) = TdqlDocuments.ReplaceChildren(tdqlDoc, new Dictionary<string, BsonValue> { ["status"] = status });
+        var filter = TdqlFilters.Of(tdqlDoc["_hash"].AsString) & condition & F.Eq("_cref", tdqlDoc["_cref"]) & F.Eq("_ref", tdqlDoc["_ref"]);
         // The very document that was read, where it is known: a copy under the same hash is not this TDQL.
-        if (read.TryGetValue("_id", out var id)) filter &= F.Eq("_id", id);
-        return new UpdateOneModel<BsonDocument>(filter, Builders<BsonDocument>.Update
-            .Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]));
-    }
-
-    /// <summary>Which of these TDQLs are stored with exactly their edges: the hashes.</summary>
-    public async Task<IReadOnlySet<string>> StoredAsAsync(IReadOnlyList<BsonDocument> tdqlDocs, CancellationToken ct)
-    {
-        var wanted = tdqlDocs.ToDictionary(t => t["_hash"].AsString);
-        var stored = await mongo.ReportDb.Find(TdqlFilters.Among(wanted.Keys))
-            .Project(Builders<BsonDocument>.Projection.Include("_hash").Include("_cref").Include("_ref").Exclude("_id")).ToListAsync(ct);
-        return stored.Where(d => d.GetValue("_hash", BsonNull.Value) is BsonString h && wanted.TryGetValue(h.Value, out var t)
-                && d.GetValue("_cref", BsonNull.Value) == t["_cref"] && d.GetValue("_ref", BsonNull.Value) == t["_ref"])
-            .Select(d => d["_hash"].AsString).ToHashSet();
+        if (tdqlDoc.TryGetValue("_id", out var id)) filter &= F.Eq("_id", id);
+        var update = Builders<BsonDocument>.Update
+            .Set("data.status", updated["data"]["status"]).Set("_cref", updated["_cref"]).Set("_ref", updated["_ref"]);
+        // One ordered round trip: the status child first (so the TDQL never points at a missing one), then the
+        // compare-and-set. The child upsert never counts as modified, so the TDQL's update alone decides.
+        var writes = (withChildren ? children.Select(InsertIfAbsent) : []).Append(new UpdateOneModel<BsonDocument>(filter, update));
+        var result = await mongo.ReportDb.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = true }, ct);
+        return result.ModifiedCount == 1 ? updated : null;
     }
 
     /// <summary>

@@ -112,7 +112,7 @@ public sealed class ClaimSimulation
         }
         if (_violation is null && calm == CalmStepLimit) _violation = "liveness: the calm phase did not finish every query";
         if (_violation is null) Final();
-        return new SimulationResult(_seed, _violation, steps, _store.ShortClaimWrites, _trace ?? []);
+        return new SimulationResult(_seed, _violation, steps, _trace ?? []);
     }
 
     private void Submit(int i)
@@ -234,8 +234,7 @@ public sealed class ClaimSimulation
         while (true)
         {
             await _scheduler.Gate();
-            // Each step of the batch is published before the next is claimed, as the watcher does; after the first
-            // claim, two to a write, so a write that makes only some of its edits is explored.
+            // Each step of the batch is published before the next is claimed, as the watcher does.
             await _protocol.ClaimBatchAsync(await _store.WaitingAsync(), Lease, 2, CancellationToken.None, won =>
             {
                 foreach (var c in won)

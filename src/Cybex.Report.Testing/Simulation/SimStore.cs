@@ -46,9 +46,6 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
 
     public List<UndeliveredReply> Undelivered { get; } = [];
 
-    /// <summary>Claim writes that made some of their edits but not all.</summary>
-    public int ShortClaimWrites { get; private set; }
-
     public IReadOnlyDictionary<string, BsonDocument> Tdqls => _tdqls;
 
     public bool HasReport(string hash) => _reports.ContainsKey(hash);
@@ -68,28 +65,13 @@ public sealed class SimStore(SimScheduler scheduler) : IClaimPort, ITdqlStore
         return _tdqls.Values.Where(t => StatusOf(t) == Tdql.StatusWait).ToList();
     }
 
-    /// <summary>A write of several statements is atomic per statement only: others step in between, and a crash ends it part done.</summary>
-    public async Task<TdqlMoves> TryMoveToProcessingAsync(IReadOnlyList<BsonDocument> tdqls, string fromStatus, bool withChild, CancellationToken ct)
-    {
-        var edited = new List<BsonDocument>();
-        var moved = 0;
-        foreach (var tdql in tdqls)
-        {
-            await scheduler.Gate();
-            var (updated, _) = TdqlDocuments.ReplaceChildren(tdql, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing });
-            edited.Add(updated);
-            if (!_tdqls.TryGetValue(tdql["_hash"].AsString, out var now) || !SameEdges(now, tdql) || StatusOf(now) != fromStatus) continue;
-            _tdqls[tdql["_hash"].AsString] = updated;
-            moved++;
-        }
-        if (moved > 0 && moved < tdqls.Count) ShortClaimWrites++;
-        return new TdqlMoves(edited, moved);
-    }
-
-    public async Task<IReadOnlySet<string>> StoredAsAsync(IReadOnlyList<BsonDocument> tdqls, CancellationToken ct)
+    public async Task<BsonDocument?> TryMoveToProcessingAsync(BsonDocument tdql, string fromStatus, bool withChild, CancellationToken ct)
     {
         await scheduler.Gate();
-        return tdqls.Where(t => _tdqls.TryGetValue(t["_hash"].AsString, out var now) && SameEdges(now, t)).Select(t => t["_hash"].AsString).ToHashSet();
+        if (!_tdqls.TryGetValue(tdql["_hash"].AsString, out var now) || !SameEdges(now, tdql) || StatusOf(now) != fromStatus) return null;
+        var (updated, _) = TdqlDocuments.ReplaceChildren(tdql, new Dictionary<string, BsonValue> { ["status"] = Tdql.StatusProcessing });
+        _tdqls[tdql["_hash"].AsString] = updated;
+        return updated;
     }
 
     public async Task<bool> TryCreateAsync(BsonDocument tdql, IEnumerable<BsonDocument> absentChildren, CancellationToken ct)

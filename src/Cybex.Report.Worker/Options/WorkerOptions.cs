@@ -68,7 +68,7 @@ public sealed class WorkerOptions
     [Range(1, 1024)]
     public int? MaxConcurrentPerUser { get; set; }
 
-    /// <summary>Claims of one batch made by one write, after its first claim (made alone: it writes the processing child).</summary>
+    /// <summary>Claims of one batch in flight at once.</summary>
     [Range(1, 256)]
     public int ClaimParallelism { get; set; } = 16;
 

@@ -24,27 +24,22 @@ public class ClaimProtocolSimulationTests(ITestOutputHelper output)
         {
             var failed = new List<SimulationResult>();
             long steps = 0;
-            var shortWrites = 0;
             for (var seed = w; seed < Schedules; seed += workers)
             {
                 var result = ClaimSimulation.Run(seed);
                 steps += result.Steps;
-                shortWrites += result.ShortClaimWrites;
                 if (result.Violation is not null) failed.Add(result);
             }
-            return (failed, steps, shortWrites);
+            return (failed, steps);
         })));
         var failures = runs.SelectMany(r => r.failed).OrderBy(r => r.Seed).ToList();
-        var shortClaimWrites = runs.Sum(r => r.shortWrites);
-        output.WriteLine($"{Schedules} schedules, {runs.Sum(r => r.steps)} steps, {shortClaimWrites} short claim writes, {failures.Count} failed, {watch.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"{Schedules} schedules, {runs.Sum(r => r.steps)} steps, {failures.Count} failed, {watch.Elapsed.TotalSeconds:F1} s");
         foreach (var byInvariant in failures.GroupBy(f => Kind(f.Violation!)))
         {
             output.WriteLine($"{byInvariant.Count()} × {byInvariant.Key}: seeds {string.Join(", ", byInvariant.Take(10).Select(f => f.Seed))}");
         }
         Assert.True(failures.Count == 0,
             $"{failures.Count} schedules broke an invariant; first: seed {failures.FirstOrDefault()?.Seed}: {failures.FirstOrDefault()?.Violation} (replay with CYBEX_SIM_SEED)");
-        // A claim write that made only some of its edits is rare: the schedules must still have reached it.
-        if (Schedules >= 10_000) Assert.True(shortClaimWrites > 0, "no schedule made a claim write that was partly lost");
     }
 
     [Fact]
