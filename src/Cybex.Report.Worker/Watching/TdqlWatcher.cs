@@ -218,7 +218,9 @@ public sealed class TdqlWatcher(
         var batch = await claims.ClaimBatchAsync(picked.Select(p => p.Doc).ToList(), Lease, _options.ClaimParallelism, ct, AnnounceWonAsync);
         foreach (var (hash, error) in batch.Failed)
         {
-            logger.LogWarning("Claiming TDQL {Tdql} failed ({Error}); its lease is removed and it is tried again later", hash, error.GetType().Name);
+            // Its lease stays unless another claim has the TDQL too (the write may have moved it): a lease alone keeps
+            // it claimable, taken over or replaced once it expires.
+            logger.LogWarning("Claiming TDQL {Tdql} failed ({Error}); it is claimed again once its lease expires", hash, error.GetType().Name);
         }
         foreach (var org in batch.Won.GroupBy(c => order[c.TdqlHash].Org)) metrics.OrgClaimed(org.Key, org.Count());
         return announced;
