@@ -283,6 +283,27 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Bench_floor_gives_the_stack_s_own_cost_per_operation_without_a_worker()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"floor-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output, err) = await RunAsync(["bench", "--floor", "--json", json], new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+
+            Assert.True(code == 0, err + output);
+            var figures = BsonSerializer.Deserialize<BsonArray>(await File.ReadAllTextAsync(json)).Select(f => f.AsBsonDocument).ToList();
+            Assert.Equal(["socket round trip", "driver command", "driver conditional update", "driver conditional update", "message published and consumed",
+                "message published and consumed", "qdata decryption"], figures.Select(f => f["operation"].AsString.Split(" (")[0]));
+            Assert.Equal([1, 1, 1, 8, 1, 8, 1], figures.Select(f => f["in_flight"].ToInt32()));
+            Assert.All(figures, f => Assert.True(f["cpu_microseconds"].ToDouble() > 0 && f["wall_microseconds"].ToDouble() > 0, f.ToString()));
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
     public async Task Bench_compares_two_worker_builds_in_alternating_pairs_and_gives_the_median_ratio_of_each_figure()
     {
         var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");

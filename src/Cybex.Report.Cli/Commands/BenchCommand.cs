@@ -54,6 +54,8 @@ public static class BenchCommand
             "another worker build's binaries (e.g. the previous commit's publish): run it and this one one after the other, alternating which goes first, --pairs times, and print each figure's median ratio");
         var pairs = CliOptions.Int("--pairs", 3, 1, 100, "pairs of runs with --compare");
         var suite = CliOptions.Flag("--reference-suite", "run the original's five reference configurations one after another and print them next to the original worker's stored figures, with ratios");
+        var floor = CliOptions.Flag("--floor",
+            "no worker: what the fixed stack costs this process per operation on this machine (a socket round trip to the database, the driver's command and conditional update, a message through MassTransit, a decryption), the floor under a report's cost");
         var databases = new DatabaseOptions();
         var command = new Command("bench",
             "Seeds a scratch archive (3 orgs), starts the worker as its own process, writes TDQLs the way the API does (encrypted; one query at a time, or with --arrival bulk a burst as one insert) and prints: "
@@ -61,7 +63,7 @@ public static class BenchCommand
             + "(when tests/services.sh started it) and of bench itself with its API double, the worker's database commands per report by role, report_db scans and "
             + "lease commands per report, commands while idle. Exit code 1 when a query went unanswered.")
         {
-            events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, tenants, maxInFlight, json, plot, suite, compare, pairs,
+            events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, tenants, maxInFlight, json, plot, suite, compare, pairs, floor,
         };
         databases.AddTo(command, urlOnly: true);
         command.Validators.Add(r =>
@@ -92,6 +94,7 @@ public static class BenchCommand
             }
             // --json alone: the figures are stdout's only content.
             var jsonTarget = r.GetResult(json) is null ? null : r.GetValue(json) ?? "-";
+            if (r.GetValue(floor)) return FloorAsync(jsonTarget, databases.Url(r), ct);
             if (r.GetValue(compare) is { } otherWorker)
             {
                 return CompareAsync(config with { Via = r.GetValue(via)! }, r.GetValue(workerDir), otherWorker, r.GetValue(pairs), jsonTarget, databases.Url(r), ct);
@@ -133,12 +136,7 @@ public static class BenchCommand
             if (plotFile is not null) BenchPlot.Reference(Reference.Select((r, i) => (r.Name, r.ReportsPerSecond, runs[i])).ToList(), plotFile);
         }
         if (plotFile is not null) text.WriteLine($"plot: {plotFile}");
-        if (jsonTarget is not null)
-        {
-            var figures = JsonSerializer.Serialize<object>(runs.Count == 1 ? runs[0] : runs, Json);
-            if (jsonTarget == "-") Console.WriteLine(figures);
-            else await File.WriteAllTextAsync(jsonTarget, figures, ct);
-        }
+        await WriteJsonAsync(runs.Count == 1 ? runs[0] : runs, jsonTarget, ct);
         return runs.All(r => r.Lost == 0) ? 0 : 1;
     }
 
@@ -148,13 +146,24 @@ public static class BenchCommand
         var comparison = await BenchComparison.RunAsync(config, mongoUrl, workerDir, otherWorker, pairs, text, ct);
         text.WriteLine();
         foreach (var line in comparison.Lines()) text.WriteLine(line);
-        if (jsonTarget is not null)
-        {
-            var figures = JsonSerializer.Serialize(comparison, Json);
-            if (jsonTarget == "-") Console.WriteLine(figures);
-            else await File.WriteAllTextAsync(jsonTarget, figures, ct);
-        }
+        await WriteJsonAsync(comparison, jsonTarget, ct);
         return comparison.This.Concat(comparison.Other).All(r => r.Lost == 0) ? 0 : 1;
+    }
+
+    private static async Task<int> FloorAsync(string? jsonTarget, string mongoUrl, CancellationToken ct)
+    {
+        var text = jsonTarget == "-" ? Console.Error : Console.Out;
+        await WriteJsonAsync(await FloorRunner.RunAsync(mongoUrl, text, ct), jsonTarget, ct);
+        return 0;
+    }
+
+    /// <summary>The figures as JSON to the file asked for, or to stdout for <c>-</c>; nothing when not asked.</summary>
+    private static async Task WriteJsonAsync(object figures, string? jsonTarget, CancellationToken ct)
+    {
+        if (jsonTarget is null) return;
+        var json = JsonSerializer.Serialize(figures, Json);
+        if (jsonTarget == "-") Console.WriteLine(json);
+        else await File.WriteAllTextAsync(jsonTarget, json, ct);
     }
 
     private static void PrintReference(List<BenchFigures> runs, TextWriter text)

@@ -17,7 +17,9 @@ public static class BusSubmit
     /// <summary>The broker user the CLI connects as, which RabbitMQ vouches for in each message's <c>user_id</c>.</summary>
     public static string BrokerUser => Environment.GetEnvironmentVariable("RABBITMQ_USER") ?? "guest";
 
-    public static IBusControl CreateBus() => Bus.Factory.CreateUsingRabbitMq(cfg =>
+    /// <param name="endpoints">Receive endpoints of the caller's own, if any.</param>
+    public static IBusControl CreateBus(Action<IRabbitMqBusFactoryConfigurator>? endpoints = null) => Bus.Factory.CreateUsingRabbitMq(cfg =>
+    {
         cfg.Host(Environment.GetEnvironmentVariable("RABBITMQ_HOST") ?? "127.0.0.1",
             ushort.TryParse(Environment.GetEnvironmentVariable("RABBITMQ_PORT"), out var port) ? port : (ushort)5672,
             Environment.GetEnvironmentVariable("RABBITMQ_VHOST") ?? "/",
@@ -25,7 +27,9 @@ public static class BusSubmit
             {
                 h.Username(BrokerUser);
                 h.Password(Environment.GetEnvironmentVariable("RABBITMQ_PASS") ?? "guest");
-            }));
+            });
+        endpoints?.Invoke(cfg);
+    });
 
     /// <param name="token">The user's token; without it the query names <paramref name="userId"/> as a trusted service does.</param>
     public static async Task<int> RunAsync(TdqlStore store, QueryCipher publicKey, string qtype, BsonValue qdata, string userId, string? token, bool wait, int timeout,
