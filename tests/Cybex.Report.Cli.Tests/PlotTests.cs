@@ -10,7 +10,7 @@ namespace Cybex.Report.Cli.Tests;
 public class PlotTests
 {
     private static BenchFigures Figures(string via, double rps, int n) => new(via, "burst", via == "bus" ? null : "api", null, n, n, 0, 800, n / rps, rps,
-        new Latency(10, 20, 30, 40), 5, 3, 3, 1, new Dictionary<string, double>(), 2, 4, 1, 100)
+        new Latency(5, 10, 20, 30, 40), 5, 3, 3, 1, new Dictionary<string, double>(), 2, 4, 1, 100)
     {
         Samples = Enumerable.Range(0, n).Select(i => new LatencySample(i / rps, 5 + i % 37 + (via == "bus" ? 0 : 20))).ToList(),
     };

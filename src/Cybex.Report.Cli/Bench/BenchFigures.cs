@@ -1,9 +1,18 @@
 using System.Text.Json.Serialization;
+using Cybex.Report.Testing;
 
 namespace Cybex.Report.Cli.Bench;
 
 /// <summary>Latency percentiles of one run, in milliseconds.</summary>
-public sealed record Latency(double P50, double P95, double P99, double Max);
+public sealed record Latency(double Min, double P50, double P95, double P99, double Max)
+{
+    /// <param name="sorted">The latencies, shortest first.</param>
+    public static Latency Of(IReadOnlyList<double> sorted)
+    {
+        double At(double p) => Math.Round(ReplayRunner.Percentile(sorted, p), 1);
+        return new Latency(Math.Round(sorted.FirstOrDefault(), 1), At(0.50), At(0.95), At(0.99), Math.Round(sorted.LastOrDefault(), 1));
+    }
+}
 
 /// <summary>One answer: when it came (seconds into the measured window) and how long it took (ms).</summary>
 public sealed record LatencySample(double AtSeconds, double LatencyMs);

@@ -195,7 +195,7 @@ public static class BenchCommand
         Line("answered", $"{f.Answered} of {f.Queries} ({f.Lost} lost) in {f.WallSeconds} s");
         Line("reports_per_second", $"{f.ReportsPerSecond}");
         if (f.ArrivalPerSecond is { } arrival) Line("arrival_per_second", $"{arrival} (queries written per second: the load offered)");
-        Line("latency_ms", $"p50 {f.LatencyMs.P50}, p95 {f.LatencyMs.P95}, p99 {f.LatencyMs.P99}, max {f.LatencyMs.Max}");
+        Line("latency_ms", $"min {f.LatencyMs.Min}, p50 {f.LatencyMs.P50}, p95 {f.LatencyMs.P95}, p99 {f.LatencyMs.P99}, max {f.LatencyMs.Max}");
         if (f.FirstAnswerMs is { } first) Line("first_answer_ms", $"{first}");
         Line("worker_cpu_ms_per_report", $"{f.WorkerCpuMsPerReport}");
         if (f.WorkerJitMsPerReport is { } jit) Line("worker_jit_ms_per_report", $"{jit} (time the JIT spent compiling code paths met for the first time, wall clock as the runtime counts it: paid once)");
