@@ -52,6 +52,7 @@ public class CliTests
         { ["bench", "--mode", "open"], 2, "--mode must be burst or closed" },
         { ["bench", "--compare", "/nonexistent"], 2, "--compare /nonexistent holds no cybex-report-worker.dll" },
         { ["bench", "--plot", "figures.jpg"], 2, "--plot must name a .png file" },
+        { ["bench", "--floor", "--queries", "10"], 2, "--floor runs no worker: it goes with --json and the database options only" },
         { ["requeue", "--failed", "--stuck"], 2, "give exactly one of --failed, --stuck, --tdql HASH" },
         { ["quota", "--per-minute", "5"], 2, "--per-minute and --remove need --org" },
         { ["quota", "--org", "abc", "--remove"], 2, "--org must be a 64-character lower-case hex hash" },

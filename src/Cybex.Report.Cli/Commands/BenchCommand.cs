@@ -71,6 +71,8 @@ public static class BenchCommand
             if (r.GetValue(workerDir) is { } dir && !File.Exists(Path.Combine(dir, "cybex-report-worker.dll"))) r.AddError($"--worker-dir {dir} holds no cybex-report-worker.dll");
             if (r.GetValue(compare) is { } other && !File.Exists(Path.Combine(other, "cybex-report-worker.dll"))) r.AddError($"--compare {other} holds no cybex-report-worker.dll");
             if (r.GetValue(plot) is { } png && !png.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) r.AddError("--plot must name a .png file");
+            Option[] runShape = [events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, tenants, maxInFlight, plot, suite, compare, pairs];
+            if (r.GetValue(floor) && runShape.Any(o => r.GetResult(o) is not null)) r.AddError("--floor runs no worker: it goes with --json and the database options only");
         });
         command.SetAction((r, ct) =>
         {
