@@ -36,6 +36,22 @@ public class CliTests
         return path;
     }
 
+    /// <summary>Runs bench with <c>--json</c> to a file of its own (removed after); the run must succeed. Gives what it printed and the JSON.</summary>
+    private static async Task<(string Output, string Json)> BenchJsonAsync(params string[] args)
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output, err) = await RunAsync(["bench", .. args, "--json", json], new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+            Assert.True(code == 0, err + output);
+            return (output, await File.ReadAllTextAsync(json));
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
     public static TheoryData<string[], int, string> BadInput => new()
     {
         { ["submit", "--type", "count", "--query", "{bad json"], 2, "--query is not a JSON object" },
@@ -264,91 +280,59 @@ public class CliTests
     [Fact]
     public async Task Bench_lands_a_steady_load_at_the_rate_asked_one_query_at_a_time()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
-        try
-        {
-            var (code, output, err) = await RunAsync(["bench", "--events", "20", "--queries", "10", "--idle-seconds", "0", "--rate", "5", "--json", json],
-                new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+        var (_, json) = await BenchJsonAsync("--events", "20", "--queries", "10", "--idle-seconds", "0", "--rate", "5");
 
-            Assert.True(code == 0, err + output);
-            var run = BsonSerializer.Deserialize<BsonDocument>(await File.ReadAllTextAsync(json));
-            Assert.Equal("api", run["arrival"].AsString);
-            Assert.Equal(10, run["answered"].ToInt32());
-            // Ten queries at 5/s take at least the 1.8 s between the first write and the last.
-            Assert.True(run["wall_seconds"].ToDouble() >= 1.8, $"wall {run["wall_seconds"]}");
-            // The first answer runs from the burst's first TDQL landing to the first nonce of any query: never sooner
-            // than the shortest latency (every query landed after the first), which under API arrival is a warm
-            // worker's answer to a later query, not the burst's first.
-            var shortest = run["latency_ms"]["min"].ToDouble();
-            Assert.True(run["first_answer_ms"].ToDouble() >= shortest - 0.1, $"first answer {run["first_answer_ms"]}, shortest latency {shortest}");
-        }
-        finally
-        {
-            File.Delete(json);
-        }
+        var run = BsonSerializer.Deserialize<BsonDocument>(json);
+        Assert.Equal("api", run["arrival"].AsString);
+        Assert.Equal(10, run["answered"].ToInt32());
+        // Ten queries at 5/s take at least the 1.8 s between the first write and the last.
+        Assert.True(run["wall_seconds"].ToDouble() >= 1.8, $"wall {run["wall_seconds"]}");
+        // The first answer runs from the burst's first TDQL landing to the first nonce of any query: never sooner
+        // than the shortest latency (every query landed after the first), which under API arrival is a warm
+        // worker's answer to a later query, not the burst's first.
+        var shortest = run["latency_ms"]["min"].ToDouble();
+        Assert.True(run["first_answer_ms"].ToDouble() >= shortest - 0.1, $"first answer {run["first_answer_ms"]}, shortest latency {shortest}");
     }
 
     [Fact]
     public async Task Bench_floor_gives_the_stack_s_own_cost_per_operation_without_a_worker()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"floor-{Guid.NewGuid():N}.json");
-        try
-        {
-            var (code, output, err) = await RunAsync(["bench", "--floor", "--json", json], new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+        var (_, json) = await BenchJsonAsync("--floor");
 
-            Assert.True(code == 0, err + output);
-            var figures = BsonSerializer.Deserialize<BsonArray>(await File.ReadAllTextAsync(json)).Select(f => f.AsBsonDocument).ToList();
-            Assert.Equal(["socket round trip", "driver command", "driver conditional update", "driver conditional update", "message published and consumed",
-                "message published and consumed", "qdata decryption"], figures.Select(f => f["operation"].AsString.Split(" (")[0]));
-            Assert.Equal([1, 1, 1, 8, 1, 8, 1], figures.Select(f => f["in_flight"].ToInt32()));
-            Assert.All(figures, f => Assert.True(f["cpu_microseconds"].ToDouble() > 0 && f["wall_microseconds"].ToDouble() > 0, f.ToString()));
-        }
-        finally
-        {
-            File.Delete(json);
-        }
+        var figures = BsonSerializer.Deserialize<BsonArray>(json).Select(f => f.AsBsonDocument).ToList();
+        Assert.Equal(["socket round trip", "driver command", "driver conditional update", "driver conditional update", "message published and consumed",
+            "message published and consumed", "qdata decryption"], figures.Select(f => f["operation"].AsString.Split(" (")[0]));
+        Assert.Equal([1, 1, 1, 8, 1, 8, 1], figures.Select(f => f["in_flight"].ToInt32()));
+        Assert.All(figures, f => Assert.True(f["cpu_microseconds"].ToDouble() > 0 && f["wall_microseconds"].ToDouble() > 0, f.ToString()));
     }
 
     [Fact]
     public async Task Bench_compares_two_worker_builds_in_alternating_pairs_and_gives_the_median_ratio_of_each_figure()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
-        try
-        {
-            // The other build is this one: what is compared is the procedure, not a change.
-            var (code, output, err) = await RunAsync(["bench", "--events", "20", "--queries", "6", "--idle-seconds", "0", "--compare", AppContext.BaseDirectory, "--pairs", "2", "--json", json],
-                new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+        // The other build is this one: what is compared is the procedure, not a change.
+        var (output, json) = await BenchJsonAsync("--events", "20", "--queries", "6", "--idle-seconds", "0", "--compare", AppContext.BaseDirectory, "--pairs", "2");
 
-            Assert.True(code == 0, err + output);
-            var order = output.Split('\n').Where(l => l.StartsWith("== pair", StringComparison.Ordinal)).Select(l => l.Contains("this build", StringComparison.Ordinal) ? "this" : "other");
-            Assert.Equal(["this", "other", "other", "this"], order);
-            Assert.Contains("median ratio", output);
-            var comparison = BsonSerializer.Deserialize<BsonDocument>(await File.ReadAllTextAsync(json));
-            Assert.Equal(2, comparison["this"].AsBsonArray.Count);
-            Assert.Equal(2, comparison["other"].AsBsonArray.Count);
-            var figures = comparison["figures"].AsBsonArray.Select(f => f.AsBsonDocument).ToDictionary(f => f["figure"].AsString);
-            Assert.True(figures["reports_per_second"]["median_ratio"].ToDouble() > 0);
-            Assert.Contains("worker_cpu_ms_per_report", figures.Keys);
-        }
-        finally
-        {
-            File.Delete(json);
-        }
+        var order = output.Split('\n').Where(l => l.StartsWith("== pair", StringComparison.Ordinal)).Select(l => l.Contains("this build", StringComparison.Ordinal) ? "this" : "other");
+        Assert.Equal(["this", "other", "other", "this"], order);
+        Assert.Contains("median ratio", output);
+        var comparison = BsonSerializer.Deserialize<BsonDocument>(json);
+        Assert.Equal(2, comparison["this"].AsBsonArray.Count);
+        Assert.Equal(2, comparison["other"].AsBsonArray.Count);
+        var figures = comparison["figures"].AsBsonArray.Select(f => f.AsBsonDocument).ToDictionary(f => f["figure"].AsString);
+        Assert.True(figures["reports_per_second"]["median_ratio"].ToDouble() > 0);
+        Assert.Contains("worker_cpu_ms_per_report", figures.Keys);
     }
 
     [Fact]
     public async Task Bench_measures_a_worker_process_on_both_paths_and_writes_typed_figures()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
-        var png = Path.ChangeExtension(json, ".png");
+        var png = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.png");
         try
         {
-            var (code, output, err) = await RunAsync(["bench", "--events", "20", "--queries", "6", "--idle-seconds", "0", "--via", "both", "--json", json, "--plot", png],
-                new Dictionary<string, string> { ["RABBITMQ_HOST"] = TestEnvironment.RabbitHost });
+            var (output, json) = await BenchJsonAsync("--events", "20", "--queries", "6", "--idle-seconds", "0", "--via", "both", "--plot", png);
 
-            Assert.True(code == 0, err + output);
             Assert.Contains("bus vs tdql:", output);
-            var runs = BsonSerializer.Deserialize<BsonArray>(await File.ReadAllTextAsync(json));
+            var runs = BsonSerializer.Deserialize<BsonArray>(json);
             Assert.Equal(["tdql", "bus"], runs.Select(r => r["via"].AsString));
             // TDQLs land as the API writes them unless --arrival bulk says otherwise; a bus query has no TDQL to land.
             Assert.Equal(["api", "null"], runs.Select(r => r["arrival"].IsBsonNull ? "null" : r["arrival"].AsString));
@@ -368,7 +352,6 @@ public class CliTests
         }
         finally
         {
-            File.Delete(json);
             File.Delete(png);
         }
     }

@@ -59,19 +59,18 @@ public static class BenchCommand
         var databases = new DatabaseOptions();
         var command = new Command("bench",
             "Seeds a scratch archive (3 orgs), starts the worker as its own process, writes TDQLs the way the API does (encrypted; one query at a time, or with --arrival bulk a burst as one insert) and prints: "
-            + "reports/s, latency from the TDQL in report_db to its nonce (p50, p95, p99, max; a burst's first answer), CPU per report of the worker, of the database server "
+            + "reports/s, latency from the TDQL in report_db to its nonce (min, p50, p95, p99, max; a burst's first answer from its first TDQL landing), CPU per report of the worker, of the database server "
             + "(when tests/services.sh started it) and of bench itself with its API double, the worker's database commands per report by role, report_db scans and "
-            + "lease commands per report, commands while idle. Exit code 1 when a query went unanswered.")
-        {
-            events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, tenants, maxInFlight, json, plot, suite, compare, pairs, floor,
-        };
+            + "lease commands per report, commands while idle. Exit code 1 when a query went unanswered.");
+        // What shapes a run, all of which --floor (no run) refuses.
+        Option[] runShape = [events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, tenants, maxInFlight, plot, suite, compare, pairs];
+        foreach (var option in runShape.Append(json).Append(floor)) command.Options.Add(option);
         databases.AddTo(command, urlOnly: true);
         command.Validators.Add(r =>
         {
             if (r.GetValue(workerDir) is { } dir && !File.Exists(Path.Combine(dir, "cybex-report-worker.dll"))) r.AddError($"--worker-dir {dir} holds no cybex-report-worker.dll");
             if (r.GetValue(compare) is { } other && !File.Exists(Path.Combine(other, "cybex-report-worker.dll"))) r.AddError($"--compare {other} holds no cybex-report-worker.dll");
             if (r.GetValue(plot) is { } png && !png.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) r.AddError("--plot must name a .png file");
-            Option[] runShape = [events, queries, mode, concurrency, related, idle, warmup, via, workerDir, workers, busHosts, arrival, rate, tenants, maxInFlight, plot, suite, compare, pairs];
             if (r.GetValue(floor) && runShape.Any(o => r.GetResult(o) is not null)) r.AddError("--floor runs no worker: it goes with --json and the database options only");
         });
         command.SetAction((r, ct) =>
